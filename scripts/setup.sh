@@ -1,0 +1,40 @@
+#!/bin/sh
+# Makes a fresh Debian/Ubuntu checkout ready for `npm run demo`, `npm test` and `npm run bench`:
+# installs npm packages when missing or stale, and redis-server (>= 7) with apt-get when missing and
+# running as root. Otherwise it stops with one sentence that says what to run.
+set -e
+cd "$(dirname "$0")/.."
+
+major=$(node -p 'process.versions.node.split(".")[0]')
+if [ "$major" -lt 20 ]; then
+  echo "kickass-redis needs Node.js 20 or newer (found $(node --version)): install it, then run this command again." >&2
+  exit 1
+fi
+
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "setup: installing npm packages (npm ci)" >&2
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+# Servers are needed unless the caller points at its own (REDIS_URL, plus REDIS_CLUSTER_NODES for tests).
+if [ -n "$REDIS_URL" ] && { [ "$1" = "demo" ] || [ -n "$REDIS_CLUSTER_NODES" ]; }; then
+  exit 0
+fi
+
+server=${REDIS_SERVER_BIN:-redis-server}
+if ! command -v "$server" >/dev/null 2>&1 || ! command -v "${REDIS_CLI_BIN:-redis-cli}" >/dev/null 2>&1; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "setup: installing redis-server with apt-get" >&2
+    apt-get update -qq >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >&2
+  else
+    echo "redis-server is not installed: run 'sudo apt-get install -y redis-server' (Redis 7 or newer), then run this command again." >&2
+    exit 1
+  fi
+fi
+
+version=$("$server" --version | sed -n 's/.* v=\([0-9]*\)\..*/\1/p')
+if [ -z "$version" ] || [ "$version" -lt 7 ]; then
+  echo "kickass-redis needs redis-server 7 or newer (found $("$server" --version | cut -d' ' -f3)): install Redis 7+ and set REDIS_SERVER_BIN to it, then run this command again." >&2
+  exit 1
+fi

@@ -1,0 +1,14 @@
+export { closeClient, isClusterClient, masterNodes, openConnection } from './connection.js';
+export type { ClusterConnectionOptions, ClusterSeed, ConnectionInput, OpenedConnection, RedisClient } from './connection.js';
+export type { KickassContext } from './context.js';
+export { CodecError, ConnectionError, InvalidArgumentError, KickassError, ScriptError, StateError } from './errors.js';
+export type { ErrorContext, KickassErrorOptions } from './errors.js';
+export { DEFAULT_PREFIX, KeyBuilder, SlotKeys, decodeKeyPart, encodeKeyPart, partitionOf, stableHash, validatePrefix } from './keys.js';
+export type { KeyPart } from './keys.js';
+export { defineScript, planScript } from './script.js';
+export type { AnyScript, ScriptArg, ScriptArgs, ScriptDescriptor, ScriptKeys, ScriptPlan, ScriptReply, ScriptSpec } from './script.js';
+export { ScriptRunner, toKickassError } from './script-runner.js';
+export type { ScriptCallListener, ScriptErrorFactory, ScriptErrorMap } from './script-runner.js';
+export { formatDuration, parseDuration } from './durations.js';
+export type { Duration } from './durations.js';
+export * from './codecs.js';

@@ -1,0 +1,114 @@
+import type { ChainableCommander } from 'ioredis';
+import type { RedisClient } from './connection.js';
+import { ConnectionError, KickassError, ScriptError } from './errors.js';
+import type { ErrorContext } from './errors.js';
+import { planScript } from './script.js';
+import type { AnyScript, ScriptArgs, ScriptKeys, ScriptPlan, ScriptReply } from './script.js';
+
+/** Builds the typed error for one documented Lua error code; `detail` is the text after the code. */
+export type ScriptErrorFactory = (detail: string, context: ErrorContext) => KickassError;
+
+/** Lua error code (e.g. `E_ID_EXHAUSTED`) to typed error, supplied by each component. */
+export type ScriptErrorMap = Readonly<Record<string, ScriptErrorFactory>>;
+
+/** Called before every script call; the test harness uses it to assert the single-slot rule. */
+export type ScriptCallListener = (plan: ScriptPlan) => void;
+
+type ScriptInvoker = (...args: (string | Buffer)[]) => Promise<unknown>;
+
+const LUA_ERROR_CODE = /^(E_[A-Z0-9_]+)(?:\s+([\s\S]*))?$/;
+
+/** Converts whatever a script call rejected with into a KickassError subclass. */
+export function toKickassError(error: unknown, plan: ScriptPlan, errors: ScriptErrorMap = {}): KickassError {
+  if (error instanceof KickassError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  const context = { script: plan.script.name, keys: plan.keys };
+  const coded = LUA_ERROR_CODE.exec(message);
+  if (coded) {
+    const [, code = '', detail = ''] = coded;
+    const factory = errors[code];
+    return factory ? factory(detail, context) : new KickassError(code, detail === '' ? code : detail, { cause: error, context });
+  }
+  const name = error instanceof Error ? error.name : '';
+  if (name === 'ReplyError') return new ScriptError(plan.script.commandName, message, { cause: error, context });
+  return new ConnectionError(`Redis call for script ${plan.script.name} failed: ${message}`, { cause: error, context });
+}
+
+/**
+ * Runs Lua scripts on one client. Each script is registered lazily with ioredis `defineCommand`
+ * under its versioned name, so calls use EVALSHA and fall back to EVAL after NOSCRIPT.
+ */
+export class ScriptRunner {
+  readonly #client: RedisClient;
+  readonly #defined = new Set<string>();
+  readonly #listeners = new Set<ScriptCallListener>();
+
+  constructor(client: RedisClient) {
+    this.#client = client;
+  }
+
+  /** Registers a listener called with every plan before it is sent; returns an unsubscribe function. */
+  onCall(listener: ScriptCallListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Resolves named keys and args into a frozen plan, without running it. */
+  plan<S extends AnyScript>(script: S, keys: ScriptKeys<S>, args: ScriptArgs<S>): ScriptPlan<S> {
+    return planScript(script, keys, args);
+  }
+
+  /** Runs a script; documented Lua error codes become the typed errors of `errors`. */
+  async run<S extends AnyScript>(
+    script: S,
+    keys: ScriptKeys<S>,
+    args: ScriptArgs<S>,
+    errors?: ScriptErrorMap,
+  ): Promise<ScriptReply<S>> {
+    return this.exec(planScript(script, keys, args), errors);
+  }
+
+  /** Runs a plan made by {@link plan}. */
+  async exec<S extends AnyScript>(plan: ScriptPlan<S>, errors?: ScriptErrorMap): Promise<ScriptReply<S>> {
+    const invoke = this.#invoker(this.#client, plan.script);
+    this.#notify(plan);
+    try {
+      return (await invoke(...plan.keys, ...plan.args)) as ScriptReply<S>;
+    } catch (error) {
+      throw toKickassError(error, plan, errors);
+    }
+  }
+
+  /** Queues a plan on a pipeline made from this runner's client (`client.pipeline()`). */
+  queue(pipeline: ChainableCommander, plan: ScriptPlan): void {
+    this.#define(plan.script);
+    this.#notify(plan);
+    const method = (pipeline as unknown as Record<string, ScriptInvoker | undefined>)[plan.script.commandName];
+    if (typeof method !== 'function') throw new ScriptError(plan.script.commandName, 'not defined on this pipeline');
+    void method.call(pipeline, ...plan.keys, ...plan.args);
+  }
+
+  #notify(plan: ScriptPlan): void {
+    for (const listener of this.#listeners) listener(plan);
+  }
+
+  #define(script: AnyScript): void {
+    if (this.#defined.has(script.commandName)) return;
+    const client = this.#client as unknown as Record<string, unknown>;
+    if (typeof client[script.commandName] !== 'function') {
+      this.#client.defineCommand(script.commandName, {
+        lua: script.source,
+        numberOfKeys: script.keys.length,
+        readOnly: script.readOnly,
+      });
+    }
+    this.#defined.add(script.commandName);
+  }
+
+  #invoker(client: RedisClient, script: AnyScript): ScriptInvoker {
+    this.#define(script);
+    const method = (client as unknown as Record<string, ScriptInvoker | undefined>)[script.commandName];
+    if (typeof method !== 'function') throw new ScriptError(script.commandName, 'could not be defined on the client');
+    return method.bind(client);
+  }
+}

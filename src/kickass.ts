@@ -1,0 +1,80 @@
+import { closeClient, openConnection } from './core/connection.js';
+import type { ConnectionInput, RedisClient } from './core/connection.js';
+import type { KickassContext } from './core/context.js';
+import { StateError } from './core/errors.js';
+import { DEFAULT_PREFIX, KeyBuilder } from './core/keys.js';
+import { ScriptRunner } from './core/script-runner.js';
+import { IncrementalIdGenerator } from './ids/incremental-id-generator.js';
+import type { IncrementalIdOptions } from './ids/incremental-id-generator.js';
+import { TimeOrderedIdGenerator } from './ids/time-ordered-id-generator.js';
+import type { TimeOrderedIdOptions } from './ids/time-ordered-id-generator.js';
+
+/** Options of {@link kickass}. */
+export interface KickassOptions {
+  /** How to reach Redis. @defaultValue process.env.REDIS_URL, else redis://127.0.0.1:6379 */
+  connection?: ConnectionInput;
+  /** Prefix inside the leading hash tag of every key. @defaultValue 'kr' */
+  prefix?: string;
+}
+
+/** One kickass-redis instance: a connection, a key prefix, and the factories of every component. */
+export class Kickass {
+  /** What components are built on; exposed for custom components and tests. */
+  readonly context: KickassContext;
+  readonly #owned: boolean;
+  readonly #closers = new Set<() => Promise<void>>();
+  #closed = false;
+
+  constructor(options: KickassOptions = {}) {
+    const keys = new KeyBuilder(options.prefix ?? DEFAULT_PREFIX);
+    const opened = openConnection(options.connection);
+    this.#owned = opened.owned;
+    this.context = Object.freeze({
+      client: opened.client,
+      keys,
+      scripts: new ScriptRunner(opened.client),
+      isCluster: opened.isCluster,
+    });
+  }
+
+  /** The ioredis client. */
+  get client(): RedisClient {
+    return this.context.client;
+  }
+
+  /** The key prefix. */
+  get prefix(): string {
+    return this.context.keys.prefix;
+  }
+
+  /** A block-reserving (hi/lo) incremental id generator; ids are safe JS numbers. */
+  idGenerator(name: string, options?: IncrementalIdOptions): IncrementalIdGenerator {
+    this.#assertOpen();
+    return new IncrementalIdGenerator(this.context, name, options);
+  }
+
+  /** A time-ordered 64-bit id generator with a leased worker id; `close()` releases the lease. */
+  timeOrderedIds(name: string, options?: TimeOrderedIdOptions): TimeOrderedIdGenerator {
+    this.#assertOpen();
+    const generator = new TimeOrderedIdGenerator(this.context, name, options);
+    this.#closers.add(() => generator.close());
+    return generator;
+  }
+
+  /** Closes what this instance opened: generators' leases, then the connection if kickass created it. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await Promise.allSettled([...this.#closers].map((close) => close()));
+    if (this.#owned) await closeClient(this.context.client);
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new StateError('this kickass instance is closed');
+  }
+}
+
+/** Creates a kickass-redis instance. */
+export function kickass(options: KickassOptions = {}): Kickass {
+  return new Kickass(options);
+}
