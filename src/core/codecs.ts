@@ -16,7 +16,6 @@ export type CodecValue<C> = C extends Codec<infer T> ? T : never;
 /** A value that survives `JSON.stringify` then `JSON.parse` unchanged (apart from `-0`, which comes back as `0`). */
 export type JsonValue = null | boolean | number | string | readonly JsonValue[] | { readonly [key: string]: JsonValue };
 
-const LONE_SURROGATE = /\p{Cs}/u; // with the u flag a valid surrogate pair is one code point, not Cs
 const INTEGER_TEXT = /^(?:0|-?[1-9]\d*)$/;
 const NUMBER_TEXT = /^-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 const MAX_DATE_MS = 8.64e15;
@@ -58,11 +57,11 @@ export const stringCodec: Codec<string> = defineCodec(
   'string',
   (value, field) => {
     if (typeof value !== 'string') throw new InvalidArgumentError(field, `expected a string, got ${describe(value)}`);
-    if (LONE_SURROGATE.test(value)) throw new InvalidArgumentError(field, 'contains a lone UTF-16 surrogate (not valid Unicode)');
+    if (!value.isWellFormed()) throw new InvalidArgumentError(field, 'contains a lone UTF-16 surrogate (not valid Unicode)');
     return value;
   },
   (raw, field) => {
-    if (LONE_SURROGATE.test(raw)) throw new CodecError(field, 'stored text contains a lone UTF-16 surrogate');
+    if (!raw.isWellFormed()) throw new CodecError(field, 'stored text contains a lone UTF-16 surrogate');
     return raw;
   },
 );
@@ -183,6 +182,17 @@ function checkJson(value: unknown, field: string, path: string, ancestors: Set<o
   ancestors.delete(value);
 }
 
+/** False when parsed JSON holds a number that overflowed to ±Infinity (e.g. `1e400`), which encode would refuse. */
+function isFiniteJson(parsed: unknown): boolean {
+  const pending: unknown[] = [parsed];
+  while (pending.length > 0) {
+    const item = pending.pop();
+    if (typeof item === 'number' && !Number.isFinite(item)) return false;
+    if (typeof item === 'object' && item !== null) for (const child of Object.values(item)) pending.push(child);
+  }
+  return true;
+}
+
 /** JSON values via `JSON.stringify`/`JSON.parse`; encode rejects anything that would not come back the same. */
 export const jsonCodec: Codec<JsonValue> = defineCodec(
   'json',
@@ -191,11 +201,14 @@ export const jsonCodec: Codec<JsonValue> = defineCodec(
     return JSON.stringify(value);
   },
   (raw, field) => {
+    let parsed: unknown;
     try {
-      return JSON.parse(raw) as JsonValue;
+      parsed = JSON.parse(raw);
     } catch (error) {
       throw new CodecError(field, `${preview(raw)} is not valid JSON`, { cause: error });
     }
+    if (!isFiniteJson(parsed)) throw new CodecError(field, `${preview(raw)} holds a number too large for a double`);
+    return parsed as JsonValue;
   },
 );
 

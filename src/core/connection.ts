@@ -99,8 +99,26 @@ export function openConnection(input: ConnectionInput | undefined): OpenedConnec
 }
 
 /** Closes a client gracefully (QUIT), falling back to disconnect when it is not connected. */
-export async function closeClient(client: RedisClient): Promise<void> {
+export async function closeClient(client: RedisClient, timeoutMs = 5000): Promise<void> {
   if (client.status === 'end') return;
+  if (client.status === 'connecting' || client.status === 'connect') {
+    // ioredis Cluster never finishes a disconnect begun while it is still connecting: let it settle.
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, timeoutMs);
+      function done(): void {
+        clearTimeout(timer);
+        client.off('ready', done);
+        client.off('end', done);
+        resolve();
+      }
+      client.once('ready', done);
+      client.once('end', done);
+    });
+  }
+  if (client.status !== 'ready') {
+    client.disconnect();
+    return;
+  }
   try {
     await client.quit();
   } catch {

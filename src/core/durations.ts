@@ -38,13 +38,6 @@ function describe(value: unknown): string {
   return typeof value;
 }
 
-/** Amount `whole.fraction` times `size`, or `undefined` when that is not a whole number of ms. */
-function partMs(whole: string, fraction: string, size: bigint): bigint | undefined {
-  const scale = 10n ** BigInt(fraction.length);
-  const scaled = BigInt(whole + fraction) * size;
-  return scaled % scale === 0n ? scaled / scale : undefined;
-}
-
 function fail(field: string, text: string, reason: string): never {
   throw new InvalidArgumentError(field, `"${text}" ${reason}`);
 }
@@ -55,10 +48,11 @@ function parseText(text: string, field: string): number {
   }
   const trimmed = text.trim();
   if (trimmed === '') throw new InvalidArgumentError(field, 'must not be empty');
-  if (trimmed.startsWith('-')) fail(field, text, 'is negative; durations must be zero or more');
+  if (trimmed.startsWith('-')) fail(field, trimmed, 'is negative; durations must be zero or more');
 
   let pos = 0;
-  let total = 0n;
+  let total = 0n; // in units of 10^-digits ms, so decimal amounts add up exactly
+  let digits = 0;
   let lastRank = -1;
   let lastUnit = '';
   while (pos < trimmed.length) {
@@ -66,7 +60,7 @@ function parseText(text: string, field: string): number {
     PART.lastIndex = pos;
     const match = PART.exec(trimmed);
     if (match === null) {
-      fail(field, text, `has unexpected "${trimmed.slice(pos, pos + 1)}" at position ${pos}; expected a number`);
+      fail(field, trimmed, `has unexpected "${trimmed.slice(pos, pos + 1)}" at position ${pos}; expected a number`);
     }
     const [, whole = '', fraction = '', unitText = ''] = match;
     pos = PART.lastIndex;
@@ -75,28 +69,32 @@ function parseText(text: string, field: string): number {
     if (unitText === '') {
       const next = trimmed.charAt(pos);
       if (next !== '' && !/[\d \t\r\n]/.test(next)) {
-        fail(field, text, `has unexpected "${next}" at position ${pos}`);
+        fail(field, trimmed, `has unexpected "${next}" at position ${pos}`);
       }
-      if (!first || next !== '') fail(field, text, `is missing a unit after "${amount}"; use ${UNIT_LIST}`);
+      if (!first || next !== '') fail(field, trimmed, `is missing a unit after "${amount}"; use ${UNIT_LIST}`);
     } else if (isUnit(unitText)) {
       unit = unitText;
     } else {
-      fail(field, text, `has unknown unit "${unitText}"; use ${UNIT_LIST}`);
+      fail(field, trimmed, `has unknown unit "${unitText}"; use ${UNIT_LIST}`);
     }
     const rank = UNIT_RANK.get(unit) ?? 0;
-    if (rank === lastRank) fail(field, text, `repeats unit "${unit}"; give each unit once`);
-    if (rank < lastRank) fail(field, text, `has unit "${unit}" after "${lastUnit}"; write units largest first`);
+    if (rank === lastRank) fail(field, trimmed, `repeats unit "${unit}"; give each unit once`);
+    if (rank < lastRank) fail(field, trimmed, `has unit "${unit}" after "${lastUnit}"; write units largest first`);
     lastRank = rank;
     lastUnit = unit;
-    const ms = partMs(whole, fraction, unitSize(unit));
-    if (ms === undefined) fail(field, text, `is not a whole number of milliseconds ("${amount}${unitText}")`);
-    total += ms;
-    if (total > MAX_SAFE) fail(field, text, `is more than ${Number.MAX_SAFE_INTEGER} milliseconds`);
+    if (fraction.length > digits) {
+      total *= 10n ** BigInt(fraction.length - digits);
+      digits = fraction.length;
+    }
+    total += BigInt(whole + fraction.padEnd(digits, '0')) * unitSize(unit);
+    if (total / 10n ** BigInt(digits) > MAX_SAFE) fail(field, trimmed, `is more than ${Number.MAX_SAFE_INTEGER} milliseconds`);
     BLANKS.lastIndex = pos;
     BLANKS.exec(trimmed);
     pos = BLANKS.lastIndex;
   }
-  return Number(total);
+  const scale = 10n ** BigInt(digits);
+  if (total % scale !== 0n) fail(field, trimmed, 'is not a whole number of milliseconds');
+  return Number(total / scale);
 }
 
 /** Converts a {@link Duration} to whole non-negative milliseconds; throws `InvalidArgumentError` otherwise. */
@@ -106,7 +104,7 @@ export function parseDuration(value: Duration, field = 'duration'): number {
   if (typeof input !== 'number') {
     throw new InvalidArgumentError(field, `must be a number of milliseconds or a string like "5s", got ${describe(input)}`);
   }
-  if (Number.isNaN(input) || !Number.isFinite(input)) {
+  if (!Number.isFinite(input)) {
     throw new InvalidArgumentError(field, `must be a finite number of milliseconds, got ${describe(input)}`);
   }
   if (input < 0) throw new InvalidArgumentError(field, `must not be negative, got ${describe(input)}`);

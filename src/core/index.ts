@@ -8,7 +8,7 @@ export type { KeyPart } from './keys.js';
 export { defineScript, planScript } from './script.js';
 export type { AnyScript, ScriptArg, ScriptArgs, ScriptDescriptor, ScriptKeys, ScriptPlan, ScriptReply, ScriptSpec } from './script.js';
 export { ScriptRunner, toKickassError } from './script-runner.js';
-export type { ScriptCallListener, ScriptErrorFactory, ScriptErrorMap } from './script-runner.js';
+export type { ScriptCallListener, ScriptErrorFactory, ScriptErrorMap, ScriptResult } from './script-runner.js';
 export { formatDuration, parseDuration } from './durations.js';
 export type { Duration } from './durations.js';
 export * from './codecs.js';

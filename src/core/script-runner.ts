@@ -1,4 +1,5 @@
-import type { ChainableCommander } from 'ioredis';
+import calculateSlot from 'cluster-key-slot';
+import { isClusterClient } from './connection.js';
 import type { RedisClient } from './connection.js';
 import { ConnectionError, KickassError, ScriptError } from './errors.js';
 import type { ErrorContext } from './errors.js';
@@ -13,6 +14,9 @@ export type ScriptErrorMap = Readonly<Record<string, ScriptErrorFactory>>;
 
 /** Called before every script call; the test harness uses it to assert the single-slot rule. */
 export type ScriptCallListener = (plan: ScriptPlan) => void;
+
+/** The outcome of one call in {@link ScriptRunner.execMany}. */
+export type ScriptResult = { ok: true; value: unknown } | { ok: false; error: KickassError };
 
 type ScriptInvoker = (...args: (string | Buffer)[]) => Promise<unknown>;
 
@@ -70,6 +74,7 @@ export class ScriptRunner {
 
   /** Runs a plan made by {@link plan}. */
   async exec<S extends AnyScript>(plan: ScriptPlan<S>, errors?: ScriptErrorMap): Promise<ScriptReply<S>> {
+    this.#assertUsable();
     const invoke = this.#invoker(this.#client, plan.script);
     this.#notify(plan);
     try {
@@ -79,13 +84,53 @@ export class ScriptRunner {
     }
   }
 
-  /** Queues a plan on a pipeline made from this runner's client (`client.pipeline()`). */
-  queue(pipeline: ChainableCommander, plan: ScriptPlan): void {
-    this.#define(plan.script);
-    this.#notify(plan);
-    const method = (pipeline as unknown as Record<string, ScriptInvoker | undefined>)[plan.script.commandName];
-    if (typeof method !== 'function') throw new ScriptError(plan.script.commandName, 'not defined on this pipeline');
-    void method.call(pipeline, ...plan.keys, ...plan.args);
+  /**
+   * Runs many plans in pipelines: one pipeline on a single server, one per slot on a cluster (sent
+   * concurrently). Each result is the reply or the typed error of that call; one failure does not
+   * fail the others.
+   */
+  async execMany(plans: readonly ScriptPlan[], errors?: ScriptErrorMap): Promise<ScriptResult[]> {
+    this.#assertUsable();
+    for (const plan of plans) {
+      this.#define(plan.script);
+      this.#notify(plan);
+    }
+    const groups = new Map<number, number[]>();
+    plans.forEach((plan, index) => {
+      const group = isClusterClient(this.#client) && plan.keys[0] !== undefined ? calculateSlot(plan.keys[0]) : 0;
+      const members = groups.get(group);
+      if (members) members.push(index);
+      else groups.set(group, [index]);
+    });
+    const results = new Array<ScriptResult>(plans.length);
+    await Promise.all(
+      [...groups.values()].map(async (indexes) => {
+        const pipeline = this.#client.pipeline();
+        for (const index of indexes) {
+          const plan = plans[index] as ScriptPlan;
+          const method = (pipeline as unknown as Record<string, ScriptInvoker | undefined>)[plan.script.commandName];
+          if (typeof method !== 'function') throw new ScriptError(plan.script.commandName, 'not defined on the pipeline');
+          void method.call(pipeline, ...plan.keys, ...plan.args);
+        }
+        let replies: [Error | null, unknown][] | null;
+        try {
+          replies = await pipeline.exec();
+        } catch (error) {
+          replies = null;
+          for (const index of indexes) results[index] = { ok: false, error: toKickassError(error, plans[index] as ScriptPlan, errors) };
+        }
+        indexes.forEach((index, position) => {
+          if (replies === null) return;
+          const [error, value] = replies[position] ?? [new Error('missing pipeline reply'), undefined];
+          results[index] = error ? { ok: false, error: toKickassError(error, plans[index] as ScriptPlan, errors) } : { ok: true, value };
+        });
+      }),
+    );
+    return results;
+  }
+
+  #assertUsable(): void {
+    if (this.#client.status === 'end') throw new ConnectionError('the Redis connection is closed');
   }
 
   #notify(plan: ScriptPlan): void {

@@ -57,6 +57,8 @@ describe('parseDuration', () => {
     ['0.001s', 1],
     ['1.0', 1],
     ['1.250s', 1_250],
+    ['0.000004d0.000009h', 378],
+    ['0.0005s 0.5ms', 1],
     ['1w1d1h1m1s1ms', 694_861_001],
     ['90061001ms', 90_061_001],
     ['9007199254740991ms', Number.MAX_SAFE_INTEGER],
@@ -105,7 +107,7 @@ describe('parseDuration', () => {
     [5n, /got bigint/],
     [true, /got boolean/],
     [{}, /got object/],
-  ])('rejects %j', (input, reason) => {
+  ])('rejects %s', (input, reason) => {
     expectInvalid(() => parseDuration(input as Duration, 'timeout'), 'timeout', reason);
   });
 
