@@ -98,32 +98,37 @@ export function openConnection(input: ConnectionInput | undefined): OpenedConnec
   return { client: new Redis(resolved), owned: true, isCluster: false };
 }
 
-/** Closes a client gracefully (QUIT), falling back to disconnect when it is not connected. */
+function settle(client: RedisClient, events: readonly string[], timeoutMs: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(done, timeoutMs);
+    timer.unref();
+    function done(): void {
+      clearTimeout(timer);
+      for (const event of events) client.off(event, done);
+      resolve();
+    }
+    for (const event of events) client.once(event, done);
+  });
+}
+
+/** Closes a client gracefully (QUIT) and resolves once it has ended; disconnects when QUIT cannot be sent. */
 export async function closeClient(client: RedisClient, timeoutMs = 5000): Promise<void> {
   if (client.status === 'end') return;
   if (client.status === 'connecting' || client.status === 'connect') {
     // ioredis Cluster never finishes a disconnect begun while it is still connecting: let it settle.
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(done, timeoutMs);
-      function done(): void {
-        clearTimeout(timer);
-        client.off('ready', done);
-        client.off('end', done);
-        resolve();
-      }
-      client.once('ready', done);
-      client.once('end', done);
-    });
+    await settle(client, ['ready', 'end'], timeoutMs);
   }
-  if (client.status !== 'ready') {
-    client.disconnect();
-    return;
-  }
-  try {
-    await client.quit();
-  } catch {
+  const ended = settle(client, ['end'], timeoutMs);
+  if (client.status === 'ready') {
+    try {
+      await client.quit();
+    } catch {
+      client.disconnect();
+    }
+  } else {
     client.disconnect();
   }
+  if (client.status !== 'end') await ended;
 }
 
 /** The masters of a cluster, or the single server, for keyless work (SCAN, SCRIPT FLUSH, stats). */

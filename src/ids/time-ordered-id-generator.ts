@@ -90,8 +90,10 @@ export class TimeOrderedIdGenerator {
 
   /** The next id as a bigint. */
   async next(): Promise<bigint> {
-    const lease = await this.#ensureLease();
     for (;;) {
+      // Checked on every pass: close() or a lost lease may happen while waiting for the clock.
+      const lease = await this.#ensureLease();
+      if (lease !== this.#lease) continue;
       const wait = this.#advance();
       if (wait === 0) return composeId(this.layout, this.#lastTimestamp, lease.workerId, this.#sequence);
       await sleep(wait);
@@ -111,6 +113,7 @@ export class TimeOrderedIdGenerator {
     const ids: bigint[] = [];
     while (ids.length < count) {
       const lease = await this.#ensureLease();
+      if (lease !== this.#lease) continue;
       const wait = this.#advance();
       if (wait === 0) ids.push(composeId(this.layout, this.#lastTimestamp, lease.workerId, this.#sequence));
       else await sleep(wait);
@@ -181,11 +184,11 @@ export class TimeOrderedIdGenerator {
       await this.#leases.release(lease, lease.previousHighWater);
       throw new StateError(`time-ordered id generator "${this.name}" is closed`);
     }
-    // Never reuse a (timestamp, sequence) pair a previous holder of this worker id may have used.
-    if (lease.previousHighWater > this.#lastTimestamp) {
-      this.#lastTimestamp = lease.previousHighWater;
-      this.#sequence = this.#maxSequence;
-    }
+    // Never reuse a (timestamp, sequence) pair a previous holder of this worker id may have used
+    // (including its last millisecond), and keep this generator's ids increasing across a change of
+    // worker id: the next id is in a later millisecond than both.
+    this.#lastTimestamp = Math.max(this.#lastTimestamp, lease.previousHighWater);
+    this.#sequence = this.#maxSequence;
     this.#lease = lease;
     this.#lost = undefined;
     this.#startHeartbeat(lease);

@@ -184,7 +184,6 @@ for (const topology of TOPOLOGIES) {
         expect(firstNew).toBeGreaterThan(maxPrinted);
         expect(after).toEqual(Array.from({ length: SECOND_RUN_IDS }, (_, i) => firstNew + i));
         const gap = firstNew - maxPrinted - 1;
-        console.log(`GAPDEBUG ${topology} ${String(killAfter)} printed=${String(printed.length)} gap=${String(gap)}`);
         expect(gap, `killed after printing ${String(printed.length)} ids; ${String(gap)} ids lost`).toBeLessThanOrEqual(maxGap);
       }, 60_000);
     }

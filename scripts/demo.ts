@@ -1,0 +1,95 @@
+// The tour: `npm run demo`. Uses REDIS_URL when set, else starts a throwaway redis-server on a free
+// port and stops it at the end. All keys live under a random prefix and are deleted afterwards.
+import { randomBytes } from 'node:crypto';
+import { RedisServer } from '../harness/redis-server.js';
+import { InvalidArgumentError, KickassError, codecs, formatDuration, kickass, masterNodes, parseDuration } from '../src/index.js';
+
+const bold = (text: string): string => (process.stdout.isTTY ? `\x1b[1m${text}\x1b[0m` : text);
+const section = (title: string): void => {
+  console.log(`\n${bold(`== ${title}`)}`);
+};
+const show = (label: string, value: unknown): void => {
+  console.log(`  ${label.padEnd(38)} ${typeof value === 'string' ? value : JSON.stringify(value, (_, v: unknown) => (typeof v === 'bigint' ? `${v.toString()}n` : v))}`);
+};
+
+async function main(): Promise<void> {
+  const server = process.env.REDIS_URL ? undefined : await RedisServer.start();
+  const url = process.env.REDIS_URL ?? server?.url ?? '';
+  const prefix = `demo-${randomBytes(3).toString('hex')}`;
+  const kr = kickass({ connection: url, prefix });
+  try {
+    section('Connection');
+    show('server', server ? `throwaway redis-server on ${url}` : `REDIS_URL ${url}`);
+    show('redis version', ((await kr.client.info('server')).match(/redis_version:(\S+)/) ?? [])[1] ?? '?');
+    show('key prefix (random for this tour)', prefix);
+
+    section('Keys: user values are encoded, hash tags cannot be forged');
+    const slot = kr.context.keys.slot('user', 'a{b}:c*');
+    show("slot('user', 'a{b}:c*')", slot.tag);
+    show("key('profile', 'ünï cödé 😀')", slot.key('profile', 'ünï cödé 😀'));
+
+    section('Block-reserving ids (hi/lo): one round trip per 1000 ids');
+    let roundTrips = 0;
+    kr.context.scripts.onCall(() => roundTrips++);
+    const orders = kr.idGenerator('orders', { blockSize: 1000 });
+    show('first five next()', await Promise.all([orders.next(), orders.next(), orders.next(), orders.next(), orders.next()]));
+    show('nextMany(3)', await orders.nextMany(3));
+    const count = 1_000_000;
+    const started = process.hrtime.bigint();
+    for (let i = 0; i < count; i++) await orders.next();
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    show(`${count.toLocaleString('en')} more ids`, `${seconds.toFixed(2)} s = ${Math.round(count / seconds).toLocaleString('en')} ids/s`);
+    show('round trips to Redis so far', roundTrips);
+
+    section('Time-ordered 64-bit ids with a leased worker id');
+    const events = kr.timeOrderedIds('events');
+    show('leased worker id', await events.start());
+    const ids = await events.nextMany(3);
+    show('three ids (bigint)', ids.map((id) => id.toString()));
+    const decoded = events.decode(ids[2] ?? 0n);
+    show('decode(third)', { at: decoded.timestamp.toISOString(), workerId: decoded.workerId, sequence: decoded.sequence });
+
+    section('Durations and codecs');
+    show("parseDuration('1h30m')", parseDuration('1h30m'));
+    show('formatDuration(90061001)', formatDuration(90061001));
+    show('date codec, 2026-11-23T12:00:00Z', codecs.date.encode(new Date('2026-11-23T12:00:00Z')));
+    show('bigint codec, 2n ** 100n', codecs.bigint.encode(2n ** 100n));
+    show('json codec round trip', codecs.json.decode(codecs.json.encode({ tags: ['a', 'b'], n: 1 })));
+
+    section('Bad input gets a typed error naming the field, and nothing is written');
+    for (const attempt of [() => kr.idGenerator('x', { blockSize: 0 }), () => parseDuration('5 parsecs', 'ttl'), () => kickass({ prefix: 'bad{prefix}' })]) {
+      try {
+        attempt();
+      } catch (error) {
+        if (!(error instanceof KickassError)) throw error;
+        show(`${error.name} ${error.code}`, `${error.message}${error instanceof InvalidArgumentError ? ` [field: ${error.field}]` : ''}`);
+      }
+    }
+  } finally {
+    await kr.close();
+    await cleanUp(url, prefix);
+    if (server) await server.stop();
+  }
+  console.log(`\n${bold('Done.')} Keys under ${prefix} were removed${server ? ' and the throwaway server stopped' : ''}.`);
+}
+
+async function cleanUp(url: string, prefix: string): Promise<void> {
+  const kr = kickass({ connection: url, prefix });
+  try {
+    for (const node of masterNodes(kr.client)) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await node.scan(cursor, 'MATCH', kr.context.keys.pattern(), 'COUNT', 1000);
+        cursor = next;
+        if (keys.length > 0) await node.unlink(...keys);
+      } while (cursor !== '0');
+    }
+  } finally {
+    await kr.close();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
