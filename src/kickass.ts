@@ -15,6 +15,11 @@ export interface KickassOptions {
   connection?: ConnectionInput;
   /** Prefix inside the leading hash tag of every key. @defaultValue 'kr' */
   prefix?: string;
+  /**
+   * Called with connection-level errors (refused, reset) of a client kickass opened. Commands that
+   * fail still reject with typed errors; this only replaces ioredis's "Unhandled error event" log.
+   */
+  onConnectionError?: (error: Error) => void;
 }
 
 /** One kickass-redis instance: a connection, a key prefix, and the factories of every component. */
@@ -29,6 +34,8 @@ export class Kickass {
     const keys = new KeyBuilder(options.prefix ?? DEFAULT_PREFIX);
     const opened = openConnection(options.connection);
     this.#owned = opened.owned;
+    const onConnectionError = options.onConnectionError;
+    if (opened.owned && onConnectionError) opened.client.on('error', onConnectionError);
     this.context = Object.freeze({
       client: opened.client,
       keys,

@@ -111,6 +111,10 @@ function settle(client: RedisClient, events: readonly string[], timeoutMs: numbe
   });
 }
 
+function statusOf(client: RedisClient): string {
+  return client.status;
+}
+
 /** Closes a client gracefully (QUIT) and resolves once it has ended; disconnects when QUIT cannot be sent. */
 export async function closeClient(client: RedisClient, timeoutMs = 5000): Promise<void> {
   if (client.status === 'end') return;
@@ -128,7 +132,7 @@ export async function closeClient(client: RedisClient, timeoutMs = 5000): Promis
   } else {
     client.disconnect();
   }
-  if (client.status !== 'end') await ended;
+  if (statusOf(client) !== 'end') await ended;
 }
 
 /** The masters of a cluster, or the single server, for keyless work (SCAN, SCRIPT FLUSH, stats). */

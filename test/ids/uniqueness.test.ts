@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
+import type { ChildProcess, ChildProcessByStdio } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import type { Readable, Writable } from 'node:stream';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -29,7 +30,7 @@ const running = new Set<ChildProcess>();
 
 /** A worker started with `--barrier`: it has leased/connected and waits for "go" on stdin. */
 interface BarrierWorker {
-  readonly child: ChildProcess;
+  readonly child: ChildProcessByStdio<Writable, Readable, Readable>;
   readonly ready: Promise<void>;
   readonly exited: Promise<void>;
 }
@@ -39,9 +40,9 @@ function startWorker(args: readonly string[]): BarrierWorker {
   running.add(child);
   let stdout = '';
   let stderr = '';
-  child.stdout?.setEncoding('utf8');
-  child.stderr?.setEncoding('utf8');
-  child.stderr?.on('data', (chunk: string) => (stderr += chunk));
+  child.stdout.setEncoding('utf8');
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (chunk: string) => (stderr += chunk));
   const exited = new Promise<void>((resolveExit, rejectExit) => {
     child.on('error', rejectExit);
     child.on('close', (code, signal) => {
@@ -51,7 +52,7 @@ function startWorker(args: readonly string[]): BarrierWorker {
     });
   });
   const ready = new Promise<void>((resolveReady, rejectReady) => {
-    child.stdout?.on('data', (chunk: string) => {
+    child.stdout.on('data', (chunk: string) => {
       stdout += chunk;
       if (stdout.includes('ready\n')) resolveReady();
     });
@@ -85,7 +86,7 @@ async function generateInParallel(topology: Topology, prefix: string, kind: 'inc
     ]),
   );
   await Promise.all(workers.map((w) => w.ready));
-  for (const w of workers) w.child.stdin?.end('go\n');
+  for (const w of workers) w.child.stdin.end('go\n');
   await Promise.all(workers.map((w) => w.exited));
   return Promise.all(
     files.map(async (file) => {
