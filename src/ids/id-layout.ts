@@ -34,6 +34,10 @@ export function makeLayout(epoch = DEFAULT_ID_EPOCH, workerIdBits = 10, sequence
   if (!Number.isInteger(sequenceBits) || sequenceBits < 1 || sequenceBits > 20) {
     throw new InvalidArgumentError('sequenceBits', 'must be an integer from 1 to 20');
   }
+  if (workerIdBits + sequenceBits < 10) {
+    // More than 53 timestamp bits would let timestamps pass what a Date and a safe integer can hold.
+    throw new InvalidArgumentError('sequenceBits', 'workerIdBits + sequenceBits must be at least 10 (timestamp of at most 53 bits)');
+  }
   return Object.freeze({ epoch, workerIdBits, sequenceBits, timestampBits: 63 - workerIdBits - sequenceBits });
 }
 

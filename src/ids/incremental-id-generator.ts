@@ -36,7 +36,7 @@ function checkInteger(field: string, value: number, min: number, max: number): n
  * Block-reserving ("hi/lo") incremental ids: one INCRBY reserves a block, ids are then handed out
  * from memory. Concurrent callers share one in-flight reservation, and the next block is reserved
  * before the current one runs out. A process never holds more than `blockSize` unused ids (the
- * prefetched block is `blockSize` minus what is left), so a crash loses at most `blockSize - 1`.
+ * prefetched block is `blockSize` minus what is left), so a crash loses at most `blockSize` ids.
  */
 export class IncrementalIdGenerator {
   /** The generator's name (part of its key). */
@@ -97,7 +97,7 @@ export class IncrementalIdGenerator {
     this.#available--;
     if (range.next > range.last) this.#ranges.shift();
     if (this.#threshold > 0 && this.#available <= this.#threshold && this.#inFlight === undefined) {
-      // Prefetch only what tops the holding back up to one block, so a crash loses < blockSize ids.
+      // Prefetch only what tops the holding back up to one block, so a crash loses <= blockSize ids.
       // A failed prefetch is not lost: the next caller that finds no ids retries and sees the error.
       void this.#reserve(this.blockSize - this.#available);
     }

@@ -92,7 +92,7 @@ export class TimeOrderedIdGenerator {
   async next(): Promise<bigint> {
     for (;;) {
       // Checked on every pass: close() or a lost lease may happen while waiting for the clock.
-      const lease = await this.#ensureLease();
+      const lease = this.#usableLease() ?? (await this.#ensureLease());
       if (lease !== this.#lease) continue;
       const wait = this.#advance();
       if (wait === 0) return composeId(this.layout, this.#lastTimestamp, lease.workerId, this.#sequence);
@@ -112,7 +112,7 @@ export class TimeOrderedIdGenerator {
     }
     const ids: bigint[] = [];
     while (ids.length < count) {
-      const lease = await this.#ensureLease();
+      const lease = this.#usableLease() ?? (await this.#ensureLease());
       if (lease !== this.#lease) continue;
       const wait = this.#advance();
       if (wait === 0) ids.push(composeId(this.layout, this.#lastTimestamp, lease.workerId, this.#sequence));
@@ -162,6 +162,12 @@ export class TimeOrderedIdGenerator {
     return 0;
   }
 
+  /** The lease when it can be used right now without a round trip. */
+  #usableLease(): HeldLease | undefined {
+    const lease = this.#lease;
+    return lease !== undefined && !this.#closed && performance.now() < lease.validUntil ? lease : undefined;
+  }
+
   async #ensureLease(): Promise<HeldLease> {
     if (this.#closed) throw new StateError(`time-ordered id generator "${this.name}" is closed`);
     const lease = this.#lease;
@@ -183,6 +189,15 @@ export class TimeOrderedIdGenerator {
     if (this.#closed) {
       await this.#leases.release(lease, lease.previousHighWater);
       throw new StateError(`time-ordered id generator "${this.name}" is closed`);
+    }
+    const ahead = lease.previousHighWater - this.#clock();
+    if (ahead > this.#maxBackwardsMs) {
+      await this.#leases.release(lease, lease.previousHighWater);
+      throw new ClockMovedBackwardsError(
+        `worker id ${String(lease.workerId)} was last used with timestamps up to ${String(ahead)} ms ahead of this host's clock ` +
+          `(tolerance ${String(this.#maxBackwardsMs)} ms): synchronise the clocks of the hosts sharing "${this.name}"`,
+        { context: { behind: ahead, tolerance: this.#maxBackwardsMs, workerId: lease.workerId } },
+      );
     }
     // Never reuse a (timestamp, sequence) pair a previous holder of this worker id may have used
     // (including its last millisecond), and keep this generator's ids increasing across a change of

@@ -2,7 +2,7 @@ import { describe, expectTypeOf, it } from 'vitest';
 import { defineScript } from '../../src/core/script.js';
 import type { ScriptArgs, ScriptKeys, ScriptReply } from '../../src/core/script.js';
 import type { ScriptRunner } from '../../src/core/script-runner.js';
-import { reserveBlockScript } from '../../src/ids/scripts/index.generated.js';
+import type { reserveBlockScript } from '../../src/ids/scripts/index.generated.js';
 
 const script = defineScript<['counter', 'log'], ['by'], number>({
   name: 'typed',

@@ -20,6 +20,7 @@ const layoutArb: fc.Arbitrary<IdLayout> = fc
     workerIdBits: fc.integer({ min: 1, max: 16 }),
     sequenceBits: fc.integer({ min: 1, max: 20 }),
   })
+  .filter(({ workerIdBits, sequenceBits }) => workerIdBits + sequenceBits >= 10)
   .map(({ epoch, workerIdBits, sequenceBits }) => makeLayout(epoch, workerIdBits, sequenceBits));
 
 /** The largest timestamp offset an id of this layout can carry and decode to a valid Date. */
@@ -87,6 +88,7 @@ describe('id layout', () => {
     expect(invalidField(() => makeLayout(undefined, 2.5))).toBe('workerIdBits');
     expect(invalidField(() => makeLayout(undefined, undefined, 0))).toBe('sequenceBits');
     expect(invalidField(() => makeLayout(undefined, undefined, 21))).toBe('sequenceBits');
+    expect(invalidField(() => makeLayout(undefined, 4, 5))).toBe('sequenceBits');
   });
 
   it('decodeId(composeId(...)) gives back the fields, from a bigint or its decimal string', () => {
