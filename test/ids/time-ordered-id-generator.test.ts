@@ -359,6 +359,21 @@ for (const topology of TOPOLOGIES) {
       expect(ids.every((id) => b.decode(id).workerId === free)).toBe(true);
     });
 
+    it('refuses a worker id whose last holder ran further ahead than maxClockBackwards, and gives it back', async () => {
+      const kr1 = redis.kickass();
+      const kr2 = redis.kickass();
+      const keys = keysOf(kr1, 'skewed');
+      const options: TimeOrderedIdOptions = { workerIdBits: 1, maxClockBackwards: '1s' };
+      const holder = kr1.timeOrderedIds('skewed', options);
+      const free = 1 - (await holder.start());
+      await redis.client.hset(keys.highWater, String(free), String(Date.now() + 60_000));
+
+      const b = kr2.timeOrderedIds('skewed', options);
+      await expect(b.next()).rejects.toBeInstanceOf(ClockMovedBackwardsError);
+      await expect(b.next()).rejects.toThrow(/synchronise the clocks/);
+      expect(await redis.client.zscore(keys.leases, String(free))).toBeNull();
+    });
+
     it('waits when the clock goes back less than maxClockBackwards, and ids keep increasing', async () => {
       const time = controlledClock();
       const gen = redis.kickass().timeOrderedIds('clock', { clock: time.clock, maxClockBackwards: '2s' });
