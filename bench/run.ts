@@ -14,7 +14,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Cluster, Redis } from 'ioredis';
 import { RedisClusterServers, RedisServer } from '../harness/redis-server.js';
-import { masterNodes } from '../src/core/connection.js';
+import { unlinkKeys } from '../src/core/scan.js';
 import type { RedisClient } from '../src/core/connection.js';
 import { formatRatio, formatValue, spread } from './stats.js';
 import type { BenchContext, BenchRow, BenchScenario } from './types.js';
@@ -168,18 +168,8 @@ async function serverVersion(url: string): Promise<string> {
 }
 
 /** Removes every key under `{prefix:` (SCAN + UNLINK on every master; never FLUSHALL). */
-async function deletePrefix(client: RedisClient, prefix: string): Promise<number> {
-  if (client instanceof Cluster) await client.ping(); // connects, so the master list is known
-  let deleted = 0;
-  for (const node of masterNodes(client)) {
-    let cursor = '0';
-    do {
-      const [next, keys] = await node.scan(cursor, 'MATCH', `{${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) deleted += await node.unlink(...keys);
-    } while (cursor !== '0');
-  }
-  return deleted;
+function deletePrefix(client: RedisClient, prefix: string): Promise<number> {
+  return unlinkKeys(client, `{${prefix}:*`);
 }
 
 interface Stoppable {

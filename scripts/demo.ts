@@ -2,7 +2,7 @@
 // port and stops it at the end. All keys live under a random prefix and are deleted afterwards.
 import { randomBytes } from 'node:crypto';
 import { RedisServer } from '../harness/redis-server.js';
-import { InvalidArgumentError, KickassError, codecs, formatDuration, kickass, masterNodes, parseDuration } from '../src/index.js';
+import { InvalidArgumentError, KickassError, codecs, formatDuration, kickass, parseDuration, unlinkKeys } from '../src/index.js';
 
 const bold = (text: string): string => (process.stdout.isTTY ? `\x1b[1m${text}\x1b[0m` : text);
 const section = (title: string): void => {
@@ -76,14 +76,7 @@ async function main(): Promise<void> {
 async function cleanUp(url: string, prefix: string): Promise<void> {
   const kr = kickass({ connection: url, prefix });
   try {
-    for (const node of masterNodes(kr.client)) {
-      let cursor = '0';
-      do {
-        const [next, keys] = await node.scan(cursor, 'MATCH', kr.context.keys.pattern(), 'COUNT', 1000);
-        cursor = next;
-        if (keys.length > 0) await node.unlink(...keys);
-      } while (cursor !== '0');
-    }
+    await unlinkKeys(kr.client, kr.context.keys.pattern());
   } finally {
     await kr.close();
   }

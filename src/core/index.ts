@@ -1,4 +1,5 @@
 export { closeClient, isClusterClient, masterNodes, openConnection } from './connection.js';
+export { scanKeys, unlinkKeys } from './scan.js';
 export type { ClusterConnectionOptions, ClusterSeed, ConnectionInput, OpenedConnection, RedisClient } from './connection.js';
 export type { KickassContext } from './context.js';
 export { CodecError, ConnectionError, InvalidArgumentError, KickassError, ScriptError, StateError } from './errors.js';

@@ -13,20 +13,13 @@ import {
 } from '../../src/core/codecs.js';
 import type { Codec, CodecValue, JsonValue } from '../../src/core/codecs.js';
 import { CodecError, InvalidArgumentError } from '../../src/core/errors.js';
+import { caught } from '../harness/errors.js';
 
 const RUNS = { numRuns: 1000 };
 
-function catchError(run: () => unknown): unknown {
-  try {
-    run();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a throw');
-}
 
 function expectEncodeError(codec: Codec<unknown>, value: unknown, reason: RegExp): void {
-  const error = catchError(() => codec.encode(value, 'profile.field'));
+  const error = caught(() => codec.encode(value, 'profile.field'));
   expect(error).toBeInstanceOf(InvalidArgumentError);
   const invalid = error as InvalidArgumentError;
   expect(invalid.field).toBe('profile.field');
@@ -35,7 +28,7 @@ function expectEncodeError(codec: Codec<unknown>, value: unknown, reason: RegExp
 }
 
 function expectDecodeError(codec: Codec<unknown>, raw: string, reason: RegExp): void {
-  const error = catchError(() => codec.decode(raw, 'profile.field'));
+  const error = caught(() => codec.decode(raw, 'profile.field'));
   expect(error).toBeInstanceOf(CodecError);
   const failure = error as CodecError;
   expect(failure.field).toBe('profile.field');
@@ -79,10 +72,10 @@ describe('codecs', () => {
 
   it('uses the codec kind as the default field name', () => {
     for (const codec of all) {
-      const encodeError = catchError(() => codec.encode(Symbol('x')));
+      const encodeError = caught(() => codec.encode(Symbol('x')));
       expect(encodeError).toBeInstanceOf(InvalidArgumentError);
       expect((encodeError as InvalidArgumentError).field).toBe(codec.kind);
-      const decodeError = catchError(() => codec.decode('\u0000not valid\uD800'));
+      const decodeError = caught(() => codec.decode('\u0000not valid\uD800'));
       expect(decodeError).toBeInstanceOf(CodecError);
       expect((decodeError as CodecError).field).toBe(codec.kind);
     }
@@ -460,7 +453,7 @@ describe('jsonCodec', () => {
   });
 
   it('keeps the parse error as the cause', () => {
-    const error = catchError(() => jsonCodec.decode('{')) as CodecError;
+    const error = caught(() => jsonCodec.decode('{')) as CodecError;
     expect(error.cause).toBeInstanceOf(SyntaxError);
   });
 });

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { formatDuration, parseDuration, parseOptionalDuration } from '../../src/core/durations.js';
 import type { Duration } from '../../src/core/durations.js';
 import { InvalidArgumentError } from '../../src/core/errors.js';
+import { caught } from '../harness/errors.js';
 
 /** Unit sizes written out independently of the implementation, largest first. */
 const UNIT_MS: readonly (readonly [string, number])[] = [
@@ -14,17 +15,9 @@ const UNIT_MS: readonly (readonly [string, number])[] = [
   ['ms', 1],
 ];
 
-function catchError(run: () => unknown): unknown {
-  try {
-    run();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a throw');
-}
 
 function expectInvalid(run: () => unknown, field: string, reason: string | RegExp): void {
-  const error = catchError(run);
+  const error = caught(run);
   expect(error).toBeInstanceOf(InvalidArgumentError);
   const invalid = error as InvalidArgumentError;
   expect(invalid.field).toBe(field);

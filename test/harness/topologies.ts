@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import clusterKeySlot from 'cluster-key-slot';
 import { Cluster, Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, inject } from 'vitest';
-import { closeClient, masterNodes } from '../../src/core/connection.js';
+import { closeClient } from '../../src/core/connection.js';
+import { scanKeys, unlinkKeys } from '../../src/core/scan.js';
 import type { RedisClient } from '../../src/core/connection.js';
 import { Kickass } from '../../src/kickass.js';
 import type { KickassOptions } from '../../src/kickass.js';
@@ -44,30 +45,14 @@ export function assertSingleSlot(keys: readonly string[], what = 'script call'):
 }
 
 /** Deletes every key under a prefix on every master (SCAN + UNLINK; never FLUSHALL). */
-export async function deletePrefix(client: RedisClient, prefix: string): Promise<number> {
-  let deleted = 0;
-  for (const node of masterNodes(client)) {
-    let cursor = '0';
-    do {
-      const [next, keys] = await node.scan(cursor, 'MATCH', `{${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      for (const key of keys) deleted += await node.unlink(key);
-    } while (cursor !== '0');
-  }
-  return deleted;
+export function deletePrefix(client: RedisClient, prefix: string): Promise<number> {
+  return unlinkKeys(client, `{${prefix}:*`);
 }
 
 /** Every key under a prefix, from every master. */
 export async function keysWithPrefix(client: RedisClient, prefix: string): Promise<string[]> {
   const found: string[] = [];
-  for (const node of masterNodes(client)) {
-    let cursor = '0';
-    do {
-      const [next, keys] = await node.scan(cursor, 'MATCH', `{${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      found.push(...keys);
-    } while (cursor !== '0');
-  }
+  for await (const keys of scanKeys(client, `{${prefix}:*`)) found.push(...keys);
   return found;
 }
 

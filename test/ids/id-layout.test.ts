@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { InvalidArgumentError } from '../../src/core/errors.js';
 import { DEFAULT_ID_EPOCH, composeId, decodeId, makeLayout } from '../../src/ids/id-layout.js';
 import type { IdLayout } from '../../src/ids/id-layout.js';
+import { invalidField } from '../harness/errors.js';
 
 /** Largest millisecond a Date can hold; decoded timestamps are Dates, so generated ones stay below it. */
 const MAX_DATE_MS = 8_640_000_000_000_000;
@@ -62,15 +62,6 @@ function compareIds(a: bigint, b: bigint): number {
   return a < b ? -1 : 1;
 }
 
-function invalidField(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(InvalidArgumentError);
-    return (error as InvalidArgumentError).field;
-  }
-  throw new Error('expected an InvalidArgumentError');
-}
 
 describe('id layout', () => {
   it('makeLayout fills in the Snowflake defaults and gives the timestamp the remaining bits of 63', () => {

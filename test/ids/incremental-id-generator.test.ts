@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { InvalidArgumentError } from '../../src/core/errors.js';
 import { IdExhaustedError } from '../../src/ids/errors.js';
 import { MAX_INCREMENTAL_ID } from '../../src/ids/incremental-id-generator.js';
 import { incrementalCounterKey } from '../../src/ids/keys.js';
+import { invalidField } from '../harness/errors.js';
 import { TOPOLOGIES, useTopology } from '../harness/topologies.js';
 
 for (const topology of TOPOLOGIES) {
@@ -95,14 +95,7 @@ for (const topology of TOPOLOGIES) {
         [{ start: -1 }, 'start'],
         [{ prefetchAt: 1 }, 'prefetchAt'],
       ] as const) {
-        let error: unknown;
-        try {
-          kr.idGenerator('x', options);
-        } catch (e) {
-          error = e;
-        }
-        expect(error).toBeInstanceOf(InvalidArgumentError);
-        expect((error as InvalidArgumentError).field).toBe(field);
+        expect(invalidField(() => kr.idGenerator('x', options))).toBe(field);
       }
     });
   });

@@ -5,6 +5,7 @@ import { workerLeaseKeys } from '../../src/ids/keys.js';
 import type { WorkerLeaseKeys } from '../../src/ids/keys.js';
 import type { TimeOrderedIdGenerator, TimeOrderedIdOptions } from '../../src/ids/time-ordered-id-generator.js';
 import type { Kickass } from '../../src/kickass.js';
+import { invalidField } from '../harness/errors.js';
 import { TOPOLOGIES, useTopology } from '../harness/topologies.js';
 
 const sleep = (ms: number): Promise<void> =>
@@ -425,14 +426,7 @@ for (const topology of TOPOLOGIES) {
         [{ acquireTimeout: -1 }, 'acquireTimeout'],
         [{ maxClockBackwards: '1x' }, 'maxClockBackwards'],
       ] as const) {
-        let error: unknown;
-        try {
-          kr.timeOrderedIds('x', options);
-        } catch (e) {
-          error = e;
-        }
-        expect(error).toBeInstanceOf(InvalidArgumentError);
-        expect((error as InvalidArgumentError).field).toBe(field);
+        expect(invalidField(() => kr.timeOrderedIds('x', options))).toBe(field);
       }
       const gen = kr.timeOrderedIds('x');
       for (const count of [-1, 1.5, Number.NaN, 10_000_001]) {
