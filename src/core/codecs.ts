@@ -203,7 +203,8 @@ export const jsonCodec: Codec<JsonValue> = defineCodec(
   (raw, field) => {
     let parsed: unknown;
     try {
-      parsed = JSON.parse(raw);
+      // JSON.stringify writes -0 as 0, so -0 is read as 0 too: a decoded value encodes back to itself.
+      parsed = raw.includes('-0') ? JSON.parse(raw, (_key, v: unknown) => (Object.is(v, -0) ? 0 : v)) : JSON.parse(raw);
     } catch (error) {
       throw new CodecError(field, `${preview(raw)} is not valid JSON`, { cause: error });
     }

@@ -115,6 +115,18 @@ describe('codecs', () => {
   });
 });
 
+describe('jsonCodec and -0', () => {
+  it('reads -0 as 0, as JSON.stringify writes it, so decoded values encode back to themselves', () => {
+    for (const raw of ['-0', '[-0,1]', '{"a":-0.0}', '-0e5']) {
+      const decoded = codecs.json.decode(raw);
+      expect(JSON.stringify(decoded)).toBe(JSON.stringify(JSON.parse(raw)));
+      expect(codecs.json.decode(codecs.json.encode(decoded))).toStrictEqual(decoded);
+    }
+    expect(Object.is(codecs.json.decode('-0'), 0)).toBe(true);
+    expect(codecs.json.decode('"-0"')).toBe('-0');
+  });
+});
+
 describe('stringCodec', () => {
   it('round-trips well-formed strings unchanged', () => {
     fc.assert(
