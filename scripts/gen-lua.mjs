@@ -9,6 +9,8 @@
 //   -- ARGV[1] <name>: <what it is>
 //   -- returns <type>: <what>        type: integer | string | string? | integer[] | string[] | unknown
 //   -- error E_CODE: <when>          (zero or more)
+//   -- @include _helpers.lua         (optional: inlines a shared file of the same folder; files whose
+//                                     name starts with "_" are includes, not scripts)
 import { readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join, basename } from 'node:path';
 
@@ -28,8 +30,16 @@ function camel(file) {
   return file.replace(/[-_](.)/g, (_, c) => c.toUpperCase());
 }
 
+function expandIncludes(path) {
+  const dir = path.slice(0, path.lastIndexOf('/'));
+  return readFileSync(path, 'utf8').replace(/^-- @include (\S+)$/gm, (_, file) => {
+    if (!file.startsWith('_')) throw new Error(`${path}: only "_" files can be included (${file})`);
+    return readFileSync(join(dir, file), 'utf8').trimEnd();
+  });
+}
+
 function parse(component, path) {
-  const source = readFileSync(path, 'utf8');
+  const source = expandIncludes(path);
   const file = basename(path, '.lua');
   const name = `${component}_${file.replace(/-/g, '_')}`;
   const lines = source.split('\n');
@@ -70,7 +80,7 @@ let written = 0;
 for (const component of readdirSync(src)) {
   const dir = join(src, component, 'scripts');
   if (!existsSync(dir)) continue;
-  const files = readdirSync(dir).filter((f) => f.endsWith('.lua')).sort();
+  const files = readdirSync(dir).filter((f) => f.endsWith('.lua') && !f.startsWith('_')).sort();
   const scripts = files.map((f) => parse(component, join(dir, f)));
   const coreImport = component === 'core' ? '../script.js' : '../../core/script.js';
   const out = [

@@ -8,6 +8,10 @@ import { IncrementalIdGenerator } from './ids/incremental-id-generator.js';
 import type { IncrementalIdOptions } from './ids/incremental-id-generator.js';
 import { TimeOrderedIdGenerator } from './ids/time-ordered-id-generator.js';
 import type { TimeOrderedIdOptions } from './ids/time-ordered-id-generator.js';
+import { defineModel } from './store/define-model.js';
+import type { Model } from './store/model.js';
+import type { ModelOptions } from './store/schema.js';
+import type { FieldMap } from './store/types.js';
 
 /** Options of {@link kickass}. */
 export interface KickassOptions {
@@ -66,6 +70,12 @@ export class Kickass {
     const generator = new TimeOrderedIdGenerator(this.context, name, options);
     this.#closers.add(() => generator.close());
     return generator;
+  }
+
+  /** A typed model of the object store: `kr.model('user', { name: t.string().index() }, { partitions: 8 })`. */
+  model<M extends FieldMap>(name: string, fields: M, options?: ModelOptions<M>): Model<M> {
+    this.#assertOpen();
+    return defineModel(this.context, name, fields, options, (close) => this.#closers.add(close));
   }
 
   /** Closes what this instance opened: generators' leases, then the connection if kickass created it. */

@@ -51,10 +51,11 @@ export class IncrementalIdGenerator {
   #available = 0;
   #inFlight: Promise<KickassError | undefined> | undefined;
 
-  constructor(context: KickassContext, name: string, options: IncrementalIdOptions = {}) {
+  /** `counterKey` overrides the key (components keep their counters in their own namespace). */
+  constructor(context: KickassContext, name: string, options: IncrementalIdOptions = {}, counterKey?: string) {
     this.#context = context;
     this.name = name;
-    this.#key = incrementalCounterKey(context.keys, name);
+    this.#key = counterKey ?? incrementalCounterKey(context.keys, name);
     this.blockSize = checkInteger('blockSize', options.blockSize ?? 1000, 1, 10_000_000);
     this.#start = checkInteger('start', options.start ?? 1, 0, MAX_INCREMENTAL_ID);
     const prefetchAt = options.prefetchAt ?? 0.2;

@@ -1,0 +1,135 @@
+import { booleanCodec, dateCodec, integerCodec, jsonCodec, numberCodec, stringCodec } from '../core/codecs.js';
+import type { Codec, JsonValue } from '../core/codecs.js';
+
+/** The scalar kinds a field (or an array element) can have. */
+export type ScalarKind = 'string' | 'number' | 'integer' | 'boolean' | 'date';
+
+/** Every field kind. */
+export type FieldKind = ScalarKind | 'json' | 'array';
+
+/** How a field is indexed; set through the builder methods. */
+export interface FieldIndexing {
+  /** Equality index (exact match, IN); on arrays, one entry per member. */
+  readonly equality: boolean;
+  /** Fold case (Unicode lower case, NFC) before indexing and matching equality/unique. */
+  readonly caseInsensitive: boolean;
+  /** Ordered index: numeric for number/integer/date/boolean, lexical for string. */
+  readonly sortable: boolean;
+  /** Unique across the model. */
+  readonly unique: boolean;
+}
+
+/** A validation rule: return true to accept, or false / a message to reject. */
+export type Validator<T> = (value: T) => boolean | string;
+
+/** The run-time description of a field, as the schema compiler reads it. */
+export interface FieldDefinition {
+  readonly kind: FieldKind;
+  /** For arrays, the element kind. */
+  readonly element?: ScalarKind;
+  readonly required: boolean;
+  readonly defaultValue?: unknown;
+  readonly indexing: FieldIndexing;
+  readonly validators: readonly { readonly check: Validator<never>; readonly message?: string }[];
+}
+
+const NO_INDEXING: FieldIndexing = { equality: false, caseInsensitive: false, sortable: false, unique: false };
+
+/**
+ * A field builder. `T` is the value type, `R` whether a create must give it, `D` whether it has a
+ * default. Builders are immutable: every modifier returns a new builder.
+ */
+export class Field<T, R extends boolean = false, D extends boolean = false> {
+  /** Phantom members carrying the types for inference; undefined at run time. */
+  declare readonly $type: T;
+  declare readonly $required: R;
+  declare readonly $hasDefault: D;
+  /** The run-time definition. */
+  readonly definition: FieldDefinition;
+
+  constructor(definition: FieldDefinition) {
+    this.definition = Object.freeze(definition);
+  }
+
+  #with<R2 extends boolean, D2 extends boolean>(patch: Partial<FieldDefinition>): Field<T, R2, D2> {
+    return new Field<T, R2, D2>({ ...this.definition, ...patch });
+  }
+
+  #indexing(patch: Partial<FieldIndexing>): Field<T, R, D> {
+    return this.#with({ indexing: { ...this.definition.indexing, ...patch } });
+  }
+
+  /** A create must give this field, and it can never be unset. */
+  required(): Field<T, true, D> {
+    return this.#with({ required: true });
+  }
+
+  /** The value used when a create does not give one (a function is called per create). */
+  default(value: T | (() => T)): Field<T, R, true> {
+    return this.#with({ defaultValue: value });
+  }
+
+  /** Equality index: find by exact value or IN; `caseInsensitive` folds case first. */
+  index(options: { caseInsensitive?: boolean } = {}): Field<T, R, D> {
+    return this.#indexing({ equality: true, caseInsensitive: options.caseInsensitive ?? this.definition.indexing.caseInsensitive });
+  }
+
+  /** Ordered index: ranges, sorting and counting (numbers and dates numerically, strings lexically). */
+  sortable(): Field<T, R, D> {
+    return this.#indexing({ sortable: true });
+  }
+
+  /** No two objects may share this value (case-folded with `caseInsensitive`). */
+  unique(options: { caseInsensitive?: boolean } = {}): Field<T, R, D> {
+    return this.#indexing({ unique: true, caseInsensitive: options.caseInsensitive ?? this.definition.indexing.caseInsensitive });
+  }
+
+  /** Adds a rule checked on every write; a failing rule rejects the write naming this field. */
+  validate(check: Validator<T>, message?: string): Field<T, R, D> {
+    return this.#with({ validators: [...this.definition.validators, { check: check, ...(message === undefined ? {} : { message }) }] });
+  }
+}
+
+/** Any field, whatever its types. */
+export interface AnyField {
+  readonly definition: FieldDefinition;
+}
+
+function scalar<T>(kind: ScalarKind): Field<T> {
+  return new Field<T>({ kind, required: false, indexing: NO_INDEXING, validators: [] });
+}
+
+/** Field builders: `t.string().index()`, `t.number().sortable()`, `t.array(t.string()).index()`... */
+export const t = Object.freeze({
+  /** A string (any well-formed Unicode). */
+  string: (): Field<string> => scalar<string>('string'),
+  /** A finite double. */
+  number: (): Field<number> => scalar<number>('number'),
+  /** A safe integer. */
+  integer: (): Field<number> => scalar<number>('integer'),
+  /** true or false. */
+  boolean: (): Field<boolean> => scalar<boolean>('boolean'),
+  /** A Date, stored as epoch milliseconds (sortable numerically). */
+  date: (): Field<Date> => scalar<Date>('date'),
+  /** Any JSON value (not indexable). */
+  json: <T extends JsonValue = JsonValue>(): Field<T> =>
+    new Field<T>({ kind: 'json', required: false, indexing: NO_INDEXING, validators: [] }),
+  /** An array of scalars; `.index()` indexes every member (tags). */
+  array: <T>(element: Field<T>): Field<T[]> => {
+    const kind = element.definition.kind;
+    if (kind === 'json' || kind === 'array') throw new TypeError('t.array() takes a scalar field: string, number, integer, boolean or date');
+    return new Field<T[]>({ kind: 'array', element: kind, required: false, indexing: NO_INDEXING, validators: [] });
+  },
+});
+
+/** The codec of each scalar kind. */
+export const SCALAR_CODECS: Readonly<Record<ScalarKind, Codec<unknown>>> = Object.freeze({
+  string: stringCodec,
+  number: numberCodec,
+  integer: integerCodec,
+  boolean: booleanCodec,
+  date: dateCodec,
+});
+
+/** The codec for JSON fields. */
+export const JSON_CODEC = jsonCodec as Codec<unknown>;

@@ -1,0 +1,48 @@
+import type { KeyBuilder } from '../core/keys.js';
+
+/**
+ * The keys of one partition of a model, all in the slot `{prefix:obj:<keyName>:<p>}`. The Lua
+ * scripts derive the same names from the partition tag (the prefix of `ids`), encoding parts the
+ * same way, so the two must stay in step: see scripts/_object.lua.
+ */
+export interface PartitionKeys {
+  /** The partition's hash tag, e.g. `{kr:obj:user:3}`. */
+  readonly tag: string;
+  /** Sorted set of every id (score 0, lexical order). */
+  readonly ids: string;
+  /** Sorted set of expiry times (ms) by id. */
+  readonly expiry: string;
+  /** An object's hash. */
+  object(id: string): string;
+  /** Equality set of one term of a field. */
+  eq(field: string, term: string): string;
+  /** Score index of a numeric field. */
+  score(field: string): string;
+  /** Lexical index of a string field. */
+  lex(field: string): string;
+  /** Unique hash of a constraint. */
+  unique(name: string): string;
+  /** Compound index entry set for the leading terms. */
+  compound(name: string, leading: readonly string[]): string;
+}
+
+/** Builds the keys of partition `p` of a model. */
+export function partitionKeys(keys: KeyBuilder, keyName: string, p: number): PartitionKeys {
+  const slot = keys.slot('obj', keyName, p);
+  return {
+    tag: slot.tag,
+    ids: slot.key('ids'),
+    expiry: slot.key('exp'),
+    object: (id) => slot.key('h', id),
+    eq: (field, term) => slot.key('eq', field, term),
+    score: (field) => slot.key('num', field),
+    lex: (field) => slot.key('lex', field),
+    unique: (name) => slot.key('uq', name),
+    compound: (name, leading) => slot.key('cx', name, ...leading),
+  };
+}
+
+/** The counter of a model's incremental ids: `{prefix:obj:<keyName>}:seq`. */
+export function idCounterKey(keys: KeyBuilder, keyName: string): string {
+  return keys.slot('obj', keyName).key('seq');
+}

@@ -1,0 +1,261 @@
+import type { Duration } from '../core/durations.js';
+import { parseDuration } from '../core/durations.js';
+import { partitionOf } from '../core/keys.js';
+import type { ScriptPlan } from '../core/script.js';
+import type { IncrementalIdGenerator } from '../ids/incremental-id-generator.js';
+import type { TimeOrderedIdGenerator } from '../ids/time-ordered-id-generator.js';
+import { ValidationError, storeScriptErrors } from './errors.js';
+import { checkId, decodeRow, fullObjectOps, incrementOp, patchOps } from './input.js';
+import type { WriteOp } from './input.js';
+import type { PartitionKeys } from './keys.js';
+import type { ModelInternals } from './model-internals.js';
+import { decodeFieldValue } from './schema.js';
+import type { ModelSchema } from './schema.js';
+import { deleteScript, getScript, sweepScript, writeScript } from './scripts/index.generated.js';
+import type { CreateInputOf, FieldMap, NumericFieldOf, RowOf, UpdateInputOf } from './types.js';
+
+/** Options of single-object writes. */
+export interface WriteOptions {
+  /** Fail with VersionConflictError unless the object is at this version (optimistic concurrency). */
+  expectedVersion?: number;
+  /** Time to live from now; `null` removes the object's expiry. @defaultValue the model's ttl on create, unchanged otherwise */
+  ttl?: Duration | null;
+}
+
+/** Where a model's ids come from. */
+export type IdSource = IncrementalIdGenerator | TimeOrderedIdGenerator | (() => string);
+
+type WriteMode = 'create' | 'update' | 'upsert' | 'replace';
+
+const MANY_LIMIT = 10_000;
+
+function checkBatch(list: unknown, field: string): void {
+  if (!Array.isArray(list) || list.length > MANY_LIMIT) {
+    throw new ValidationError(field, `must be an array of at most ${String(MANY_LIMIT)} entries`);
+  }
+}
+
+/** A typed model: atomic writes with index upkeep, reads, queries and index operations. */
+export class Model<M extends FieldMap> {
+  /** The stored row type, for `typeof User.$infer`. */
+  declare readonly $infer: RowOf<M>;
+  /** The create input type. */
+  declare readonly $create: CreateInputOf<M>;
+  /** The update input type. */
+  declare readonly $update: UpdateInputOf<M>;
+  /** The model's name. */
+  readonly name: string;
+  /** The compiled schema. */
+  readonly schema: ModelSchema;
+  /** Context, schema and partition keys, for the query and maintenance modules. */
+  readonly internals: ModelInternals;
+  readonly #ids: IdSource;
+
+  constructor(internals: ModelInternals, ids: IdSource) {
+    this.internals = internals;
+    this.schema = internals.schema;
+    this.name = internals.schema.name;
+    this.#ids = ids;
+  }
+
+  /** The partition keys of an object id. */
+  keysOf(id: string): PartitionKeys {
+    return this.internals.partitions[partitionOf(id, this.schema.partitions)] as PartitionKeys;
+  }
+
+  async #newId(): Promise<string> {
+    const ids = this.#ids;
+    if (typeof ids === 'function') return checkId(ids());
+    return String(await ids.next());
+  }
+
+  #ttlArg(ttl: Duration | null | undefined, creating: boolean): string {
+    if (ttl === null) return '-1';
+    if (ttl === undefined) return creating && this.schema.ttlMs !== undefined ? String(this.schema.ttlMs) : '';
+    const ms = parseDuration(ttl, 'ttl');
+    if (ms === 0) throw new ValidationError('ttl', 'must be more than 0 (use null to remove an expiry)');
+    return String(ms);
+  }
+
+  #writePlan(mode: WriteMode, id: string, ops: readonly WriteOp[], options: WriteOptions, returnObject: boolean): ScriptPlan {
+    const keys = this.keysOf(id);
+    const { expectedVersion } = options;
+    if (expectedVersion !== undefined && (!Number.isSafeInteger(expectedVersion) || expectedVersion < 0)) {
+      throw new ValidationError('expectedVersion', 'must be a non-negative integer');
+    }
+    const plan = this.internals.context.scripts.plan(
+      writeScript,
+      { object: keys.object(id), ids: keys.ids, expiry: keys.expiry },
+      {
+        mode,
+        id,
+        spec: this.schema.spec,
+        expectedVersion: expectedVersion === undefined ? '' : String(expectedVersion),
+        ttl: this.#ttlArg(options.ttl, mode !== 'update'),
+        returnObject: returnObject ? '1' : '0',
+        ops: String(ops.length),
+      },
+    );
+    return { ...plan, args: [...plan.args, ...ops.flat()] };
+  }
+
+  async #write(mode: WriteMode, id: string, ops: readonly WriteOp[], options: WriteOptions): Promise<RowOf<M>> {
+    const plan = this.#writePlan(mode, id, ops, options, true);
+    const reply = (await this.internals.context.scripts.exec(plan, storeScriptErrors)) as [number, number, ...string[]];
+    return decodeRow(this.schema, id, reply.slice(2) as string[]) as RowOf<M>;
+  }
+
+  /** Creates an object (with a new id unless `input.id` is given); fails if the id exists. */
+  async create(input: CreateInputOf<M>, options: WriteOptions = {}): Promise<RowOf<M>> {
+    const { ops, row } = fullObjectOps(this.schema, input);
+    const given = (input as { id?: unknown }).id;
+    const id = given === undefined ? await this.#newId() : checkId(given);
+    const plan = this.#writePlan('create', id, ops, options, false);
+    await this.internals.context.scripts.exec(plan, storeScriptErrors);
+    return { ...row, id } as RowOf<M>;
+  }
+
+  /** Writes a whole object under `input.id`, creating it or replacing every field of it. */
+  async save(input: CreateInputOf<M> & { id: string }, options: WriteOptions = {}): Promise<RowOf<M>> {
+    const id = checkId(input.id);
+    const { ops, row } = fullObjectOps(this.schema, input);
+    await this.internals.context.scripts.exec(this.#writePlan('replace', id, ops, options, false), storeScriptErrors);
+    return { ...row, id } as RowOf<M>;
+  }
+
+  /** Changes some fields of an existing object (`null` unsets one) and returns the object after the change. */
+  update(id: string, patch: UpdateInputOf<M>, options: WriteOptions = {}): Promise<RowOf<M>> {
+    return this.#write('update', checkId(id), patchOps(this.schema, patch), options);
+  }
+
+  /** Like update, but creates the object from the patch when it does not exist (required fields permitting). */
+  upsert(id: string, patch: UpdateInputOf<M>, options: WriteOptions = {}): Promise<RowOf<M>> {
+    return this.#write('upsert', checkId(id), patchOps(this.schema, patch), options);
+  }
+
+  /** Adds `by` to a number or integer field atomically (indexes follow) and returns the new value. */
+  async increment(id: string, field: NumericFieldOf<M>, by = 1, options: WriteOptions = {}): Promise<number> {
+    const row = await this.#write('update', checkId(id), [incrementOp(this.schema, field, by)], options);
+    return (row as Record<string, unknown>)[field] as number;
+  }
+
+  /** Sets (or with `null` removes) an object's time to live; false when the object does not exist. */
+  async expire(id: string, ttl: Duration | null): Promise<boolean> {
+    try {
+      await this.#write('update', checkId(id), [], { ttl });
+      return true;
+    } catch (error) {
+      if ((error as { code?: unknown }).code === 'E_NOT_FOUND') return false;
+      throw error;
+    }
+  }
+
+  /** Deletes an object and its index entries; false when there was none. */
+  async delete(id: string, options: Pick<WriteOptions, 'expectedVersion'> = {}): Promise<boolean> {
+    const keys = this.keysOf(checkId(id));
+    const expected = options.expectedVersion;
+    const deleted = await this.internals.context.scripts.run(
+      deleteScript,
+      { object: keys.object(id), ids: keys.ids, expiry: keys.expiry },
+      { id, spec: this.schema.spec, expectedVersion: expected === undefined ? '' : String(expected) },
+      storeScriptErrors,
+    );
+    return deleted === 1;
+  }
+
+  /** The object, or null when it does not exist or has expired. */
+  async get(id: string): Promise<RowOf<M> | null> {
+    return (await this.getMany([id]))[0] ?? null;
+  }
+
+  /** Objects by id in the order given (null where missing), one read-only call per partition. */
+  async getMany(ids: readonly string[]): Promise<(RowOf<M> | null)[]> {
+    checkBatch(ids, 'ids');
+    ids.forEach((id, i) => checkId(id, `ids[${String(i)}]`));
+    const byPartition = new Map<number, number[]>();
+    ids.forEach((id, i) => {
+      const p = partitionOf(id, this.schema.partitions);
+      const list = byPartition.get(p);
+      if (list) list.push(i);
+      else byPartition.set(p, [i]);
+    });
+    const groups = [...byPartition.entries()];
+    const scripts = this.internals.context.scripts;
+    const plans = groups.map(([p, indexes]) => {
+      const keys = this.internals.partitions[p] as PartitionKeys;
+      return scripts.plan(getScript, { ids: keys.ids, expiry: keys.expiry }, { ids: JSON.stringify(indexes.map((i) => ids[i])) });
+    });
+    const results = await scripts.execMany(plans, storeScriptErrors);
+    const rows = new Array<RowOf<M> | null>(ids.length).fill(null);
+    groups.forEach(([, indexes], g) => {
+      const result = results[g];
+      if (result === undefined) return;
+      if (!result.ok) throw result.error;
+      const replies = result.value as (string[] | 0)[];
+      indexes.forEach((i, k) => {
+        const flat = replies[k];
+        if (flat !== undefined && flat !== 0) rows[i] = decodeRow(this.schema, ids[i] as string, flat) as RowOf<M>;
+      });
+    });
+    return rows;
+  }
+
+  /** Creates many objects, pipelined per partition; every input is validated before anything is written. */
+  async createMany(inputs: readonly CreateInputOf<M>[]): Promise<RowOf<M>[]> {
+    checkBatch(inputs, 'inputs');
+    const prepared = inputs.map((input, i) => {
+      try {
+        return fullObjectOps(this.schema, input);
+      } catch (error) {
+        if (error instanceof ValidationError) throw new ValidationError(`inputs[${String(i)}].${error.field}`, error.reason, { cause: error });
+        throw error;
+      }
+    });
+    const ids = await Promise.all(inputs.map(async (input) => {
+      const given = (input as { id?: unknown }).id;
+      return given === undefined ? this.#newId() : checkId(given);
+    }));
+    const plans = prepared.map(({ ops }, i) => this.#writePlan('create', ids[i] as string, ops, {}, false));
+    const results = await this.internals.context.scripts.execMany(plans, storeScriptErrors);
+    for (const result of results) if (!result.ok) throw result.error;
+    return prepared.map(({ row }, i) => ({ ...row, id: ids[i] }) as RowOf<M>);
+  }
+
+  /** Deletes many objects, pipelined per partition; returns how many existed. */
+  async deleteMany(ids: readonly string[]): Promise<number> {
+    checkBatch(ids, 'ids');
+    const scripts = this.internals.context.scripts;
+    const plans = ids.map((id, i) => {
+      const keys = this.keysOf(checkId(id, `ids[${String(i)}]`));
+      return scripts.plan(deleteScript, { object: keys.object(id), ids: keys.ids, expiry: keys.expiry }, { id, spec: this.schema.spec, expectedVersion: '' });
+    });
+    const results = await scripts.execMany(plans, storeScriptErrors);
+    let deleted = 0;
+    for (const result of results) {
+      if (!result.ok) throw result.error;
+      deleted += result.value === 1 ? 1 : 0;
+    }
+    return deleted;
+  }
+
+  /** Removes expired objects and their index entries (writes and reads already ignore them). */
+  async sweepExpired(batch = 500): Promise<number> {
+    const scripts = this.internals.context.scripts;
+    let removed = 0;
+    for (const keys of this.internals.partitions) {
+      for (;;) {
+        const n = await scripts.run(sweepScript, { ids: keys.ids, expiry: keys.expiry }, { spec: this.schema.spec, limit: batch });
+        removed += n;
+        if (n < batch) break;
+      }
+    }
+    return removed;
+  }
+
+  /** Decodes one stored field value (used by query results that select fields). */
+  decodeField(name: string, raw: string): unknown {
+    const field = this.schema.fields.get(name);
+    if (!field) throw new ValidationError(name, `is not a field of model ${this.name}`);
+    return decodeFieldValue(field, raw);
+  }
+}
