@@ -44,6 +44,13 @@ export class VersionConflictError extends KickassError {
   }
 }
 
+/** A write whose unique-value claim lapsed before it reached Redis; nothing was written (it is retried). */
+export class ClaimExpiredError extends KickassError {
+  constructor(id: string, options: KickassErrorOptions = {}) {
+    super('E_CLAIM_EXPIRED', `The unique-value claim of object ${id} lapsed before the write; nothing was written`, options);
+  }
+}
+
 /** Lua error codes of the store scripts mapped to typed errors. */
 export const storeScriptErrors: ScriptErrorMap = {
   E_EXISTS: (detail, context) => new ObjectExistsError(detail, { context }),
@@ -54,5 +61,6 @@ export const storeScriptErrors: ScriptErrorMap = {
     return new UniqueViolationError(detail.slice(0, space), detail.slice(space + 1), { context });
   },
   E_NOT_NUMBER: (detail, context) => new ValidationError(detail, 'the stored value is not a number', { context }),
+  E_CLAIM_EXPIRED: (detail, context) => new ClaimExpiredError(detail, { context }),
   E_RANGE: (detail, context) => new ValidationError(detail, 'the increment leaves the range of the field type', { context }),
 };

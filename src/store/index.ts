@@ -1,5 +1,5 @@
 export { defineModel } from './define-model.js';
-export { NotFoundError, ObjectExistsError, UniqueViolationError, ValidationError, VersionConflictError } from './errors.js';
+export { ClaimExpiredError, NotFoundError, ObjectExistsError, UniqueViolationError, ValidationError, VersionConflictError } from './errors.js';
 export { Field, t } from './fields.js';
 export type { AnyField, FieldDefinition, FieldIndexing, FieldKind, ScalarKind, Validator } from './fields.js';
 export { MAX_ID_LENGTH } from './input.js';

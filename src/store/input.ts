@@ -1,4 +1,4 @@
-import { KickassError } from '../core/errors.js';
+import { InvalidArgumentError } from '../core/errors.js';
 import { ValidationError } from './errors.js';
 import { decodeFieldValue, encodeFieldValue, foldedTerm } from './schema.js';
 import type { CompiledField, ModelSchema } from './schema.js';
@@ -34,7 +34,7 @@ function encodeChecked(field: CompiledField, value: unknown): string {
   try {
     text = encodeFieldValue(field, value);
   } catch (error) {
-    if (error instanceof KickassError && 'reason' in error) throw new ValidationError(field.name, String(error.reason), { cause: error });
+    if (error instanceof InvalidArgumentError) throw new ValidationError(error.field, error.reason, { cause: error });
     throw error;
   }
   for (const { check, message } of field.definition.validators) {

@@ -12,6 +12,8 @@ import type { ModelInternals } from './model-internals.js';
 import { decodeFieldValue } from './schema.js';
 import type { ModelSchema } from './schema.js';
 import { deleteScript, getScript, sweepScript, writeScript } from './scripts/index.generated.js';
+import { UniqueClaims, uniqueTerm } from './unique-claims.js';
+import type { Claim, RawObject } from './unique-claims.js';
 import type { CreateInputOf, FieldMap, NumericFieldOf, RowOf, UpdateInputOf } from './types.js';
 
 /** Options of single-object writes. */
@@ -28,6 +30,20 @@ export type IdSource = IncrementalIdGenerator | TimeOrderedIdGenerator | (() => 
 type WriteMode = 'create' | 'update' | 'upsert' | 'replace';
 
 const MANY_LIMIT = 10_000;
+
+/** The raw stored state after applying set / unset / term ops (what the write script will store). */
+function applyOps(mode: WriteMode, old: RawObject, ops: readonly WriteOp[]): RawObject {
+  const next = new Map<string, string>(mode === 'replace' || mode === 'create' || old === null ? [] : Object.entries(old));
+  for (const [op, field, value] of ops) {
+    if (op === 's') next.set(field, value);
+    else if (op === 't') next.set(`$t:${field}`, value);
+    else if (op === 'u') {
+      next.delete(field);
+      next.delete(`$t:${field}`);
+    }
+  }
+  return Object.fromEntries(next);
+}
 
 function checkBatch(list: unknown, field: string): void {
   if (!Array.isArray(list) || list.length > MANY_LIMIT) {
@@ -50,12 +66,15 @@ export class Model<M extends FieldMap> {
   /** Context, schema and partition keys, for the query and maintenance modules. */
   readonly internals: ModelInternals;
   readonly #ids: IdSource;
+  readonly #claims: UniqueClaims | undefined;
 
   constructor(internals: ModelInternals, ids: IdSource) {
     this.internals = internals;
     this.schema = internals.schema;
     this.name = internals.schema.name;
     this.#ids = ids;
+    const crossPartition = internals.schema.partitions > 1 && internals.schema.uniques.length > 0;
+    this.#claims = crossPartition ? new UniqueClaims(internals, (id) => this.#readRaw(id)) : undefined;
   }
 
   /** The partition keys of an object id. */
@@ -77,7 +96,7 @@ export class Model<M extends FieldMap> {
     return String(ms);
   }
 
-  #writePlan(mode: WriteMode, id: string, ops: readonly WriteOp[], options: WriteOptions, returnObject: boolean): ScriptPlan {
+  #writePlan(mode: WriteMode, id: string, ops: readonly WriteOp[], options: WriteOptions, returnObject: boolean, deadline = ''): ScriptPlan {
     const keys = this.keysOf(id);
     const { expectedVersion } = options;
     if (expectedVersion !== undefined && (!Number.isSafeInteger(expectedVersion) || expectedVersion < 0)) {
@@ -93,6 +112,7 @@ export class Model<M extends FieldMap> {
         expectedVersion: expectedVersion === undefined ? '' : String(expectedVersion),
         ttl: this.#ttlArg(options.ttl, mode !== 'update'),
         returnObject: returnObject ? '1' : '0',
+        deadline,
         ops: String(ops.length),
       },
     );
@@ -100,9 +120,54 @@ export class Model<M extends FieldMap> {
   }
 
   async #write(mode: WriteMode, id: string, ops: readonly WriteOp[], options: WriteOptions): Promise<RowOf<M>> {
-    const plan = this.#writePlan(mode, id, ops, options, true);
-    const reply = (await this.internals.context.scripts.exec(plan, storeScriptErrors)) as [number, number, ...string[]];
+    const reply = (await this.#guardedWrite(mode, id, ops, options, true)) as [number, number, ...string[]];
     return decodeRow(this.schema, id, reply.slice(2) as string[]) as RowOf<M>;
+  }
+
+  /** One object write; with cross-partition unique values, wrapped in the claim protocol. */
+  async #guardedWrite(mode: WriteMode, id: string, ops: readonly WriteOp[], options: WriteOptions, returnObject: boolean): Promise<unknown> {
+    const scripts = this.internals.context.scripts;
+    const claims = this.#claims;
+    if (claims === undefined) return scripts.exec(this.#writePlan(mode, id, ops, options, returnObject), storeScriptErrors);
+    for (const op of ops) {
+      if ((op[0] === 'I' || op[0] === 'N') && this.schema.uniques.some((u) => u.fields.includes(op[1]))) {
+        throw new ValidationError(op[1], 'is part of a unique constraint; change it with update()');
+      }
+    }
+    for (let attempt = 0; ; attempt++) {
+      const old = await this.#readRaw(id);
+      const next = applyOps(mode, old, ops);
+      const changes = this.schema.uniques.map((unique) => ({ unique, before: uniqueTerm(this.internals, unique, old), after: uniqueTerm(this.internals, unique, next) }));
+      const wanted = changes.flatMap((c) => (c.after !== null && c.after !== c.before ? [{ unique: c.unique, term: c.after }] : []));
+      const held: Claim[] = await claims.claim(id, wanted);
+      const deadline = held.length === 0 ? '' : String(Math.min(...held.map((c) => c.expiresAt)) - 1000);
+      const guarded = options.expectedVersion === undefined ? { ...options, expectedVersion: Number(old?.$v ?? 0) } : options;
+      try {
+        const reply = await scripts.exec(this.#writePlan(mode, id, ops, guarded, returnObject, deadline), storeScriptErrors);
+        await claims.settle('confirm', id, held);
+        const gone = changes.flatMap((c) => (c.before !== null && c.before !== c.after ? [{ unique: c.unique.name, term: c.before }] : []));
+        await claims.release(id, gone);
+        return reply;
+      } catch (error) {
+        await claims.settle('abandon', id, held);
+        const code = (error as { code?: unknown }).code;
+        const retry = attempt < 20 && (code === 'E_CLAIM_EXPIRED' || (code === 'E_VERSION_CONFLICT' && options.expectedVersion === undefined));
+        if (!retry) throw error;
+      }
+    }
+  }
+
+  async #readRaw(id: string): Promise<RawObject> {
+    const keys = this.keysOf(id);
+    const [flat] = (await this.internals.context.scripts.run(
+      getScript,
+      { ids: keys.ids, expiry: keys.expiry },
+      { ids: JSON.stringify([id]), hidden: '1' },
+    )) as (string[] | 0)[];
+    if (flat === undefined || flat === 0) return null;
+    const raw: Record<string, string> = {};
+    for (let i = 0; i < flat.length; i += 2) raw[flat[i] as string] = flat[i + 1] as string;
+    return raw;
   }
 
   /** Creates an object (with a new id unless `input.id` is given); fails if the id exists. */
@@ -110,8 +175,7 @@ export class Model<M extends FieldMap> {
     const { ops, row } = fullObjectOps(this.schema, input);
     const given = (input as { id?: unknown }).id;
     const id = given === undefined ? await this.#newId() : checkId(given);
-    const plan = this.#writePlan('create', id, ops, options, false);
-    await this.internals.context.scripts.exec(plan, storeScriptErrors);
+    await this.#guardedWrite('create', id, ops, options, false);
     return { ...row, id } as RowOf<M>;
   }
 
@@ -119,17 +183,17 @@ export class Model<M extends FieldMap> {
   async save(input: CreateInputOf<M> & { id: string }, options: WriteOptions = {}): Promise<RowOf<M>> {
     const id = checkId(input.id);
     const { ops, row } = fullObjectOps(this.schema, input);
-    await this.internals.context.scripts.exec(this.#writePlan('replace', id, ops, options, false), storeScriptErrors);
+    await this.#guardedWrite('replace', id, ops, options, false);
     return { ...row, id } as RowOf<M>;
   }
 
   /** Changes some fields of an existing object (`null` unsets one) and returns the object after the change. */
-  update(id: string, patch: UpdateInputOf<M>, options: WriteOptions = {}): Promise<RowOf<M>> {
+  async update(id: string, patch: UpdateInputOf<M>, options: WriteOptions = {}): Promise<RowOf<M>> {
     return this.#write('update', checkId(id), patchOps(this.schema, patch), options);
   }
 
   /** Like update, but creates the object from the patch when it does not exist (required fields permitting). */
-  upsert(id: string, patch: UpdateInputOf<M>, options: WriteOptions = {}): Promise<RowOf<M>> {
+  async upsert(id: string, patch: UpdateInputOf<M>, options: WriteOptions = {}): Promise<RowOf<M>> {
     return this.#write('upsert', checkId(id), patchOps(this.schema, patch), options);
   }
 
@@ -153,14 +217,30 @@ export class Model<M extends FieldMap> {
   /** Deletes an object and its index entries; false when there was none. */
   async delete(id: string, options: Pick<WriteOptions, 'expectedVersion'> = {}): Promise<boolean> {
     const keys = this.keysOf(checkId(id));
-    const expected = options.expectedVersion;
-    const deleted = await this.internals.context.scripts.run(
-      deleteScript,
-      { object: keys.object(id), ids: keys.ids, expiry: keys.expiry },
-      { id, spec: this.schema.spec, expectedVersion: expected === undefined ? '' : String(expected) },
-      storeScriptErrors,
-    );
-    return deleted === 1;
+    const claims = this.#claims;
+    for (let attempt = 0; ; attempt++) {
+      const old = claims === undefined ? null : await this.#readRaw(id);
+      const expected = options.expectedVersion ?? (old === null ? undefined : Number(old.$v));
+      try {
+        const deleted = await this.internals.context.scripts.run(
+          deleteScript,
+          { object: keys.object(id), ids: keys.ids, expiry: keys.expiry },
+          { id, spec: this.schema.spec, expectedVersion: expected === undefined ? '' : String(expected) },
+          storeScriptErrors,
+        );
+        if (claims !== undefined && old !== null) {
+          const held = this.schema.uniques.flatMap((unique) => {
+            const term = uniqueTerm(this.internals, unique, old);
+            return term === null ? [] : [{ unique: unique.name, term }];
+          });
+          await claims.release(id, held);
+        }
+        return deleted === 1;
+      } catch (error) {
+        const code = (error as { code?: unknown }).code;
+        if (!(attempt < 20 && code === 'E_VERSION_CONFLICT' && options.expectedVersion === undefined)) throw error;
+      }
+    }
   }
 
   /** The object, or null when it does not exist or has expired. */
@@ -183,7 +263,7 @@ export class Model<M extends FieldMap> {
     const scripts = this.internals.context.scripts;
     const plans = groups.map(([p, indexes]) => {
       const keys = this.internals.partitions[p] as PartitionKeys;
-      return scripts.plan(getScript, { ids: keys.ids, expiry: keys.expiry }, { ids: JSON.stringify(indexes.map((i) => ids[i])) });
+      return scripts.plan(getScript, { ids: keys.ids, expiry: keys.expiry }, { ids: JSON.stringify(indexes.map((i) => ids[i])), hidden: '0' });
     });
     const results = await scripts.execMany(plans, storeScriptErrors);
     const rows = new Array<RowOf<M> | null>(ids.length).fill(null);
@@ -215,6 +295,10 @@ export class Model<M extends FieldMap> {
       const given = (input as { id?: unknown }).id;
       return given === undefined ? this.#newId() : checkId(given);
     }));
+    if (this.#claims !== undefined) {
+      await Promise.all(prepared.map(({ ops }, i) => this.#guardedWrite('create', ids[i] as string, ops, {}, false)));
+      return prepared.map(({ row }, i) => ({ ...row, id: ids[i] }) as RowOf<M>);
+    }
     const plans = prepared.map(({ ops }, i) => this.#writePlan('create', ids[i] as string, ops, {}, false));
     const results = await this.internals.context.scripts.execMany(plans, storeScriptErrors);
     for (const result of results) if (!result.ok) throw result.error;
@@ -224,6 +308,7 @@ export class Model<M extends FieldMap> {
   /** Deletes many objects, pipelined per partition; returns how many existed. */
   async deleteMany(ids: readonly string[]): Promise<number> {
     checkBatch(ids, 'ids');
+    if (this.#claims !== undefined) return (await Promise.all(ids.map((id) => this.delete(id)))).filter(Boolean).length;
     const scripts = this.internals.context.scripts;
     const plans = ids.map((id, i) => {
       const keys = this.keysOf(checkId(id, `ids[${String(i)}]`));

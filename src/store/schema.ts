@@ -168,7 +168,8 @@ export function compileSchema<M extends FieldMap>(name: string, fieldMap: M, opt
     f: [...fields.values()]
       .filter((f) => f.setIndex || f.scoreIndex || f.lexIndex || f.folded)
       .map((f) => [f.name, `${f.setIndex ? 's' : ''}${f.scoreIndex ? 'n' : ''}${f.lexIndex ? 'l' : ''}${f.folded ? 'c' : ''}${f.kind === 'array' ? 'a' : ''}`]),
-    u: uniques.map((u) => [u.name, u.fields.map((n) => [n, fields.get(n)?.folded === true ? 'c' : ''])]),
+    // With several partitions the unique values live in their own slots (see unique-claims.ts).
+    u: partitions > 1 ? [] : uniques.map((u) => [u.name, u.fields.map((n) => [n, fields.get(n)?.folded === true ? 'c' : ''])]),
     x: compounds.map((c) => [c.name, c.fields.map((n) => [n, fields.get(n)?.folded === true ? 'c' : '']), c.order === 'lex' ? 'l' : 'n']),
   });
   return Object.freeze({ name, keyName, partitions, ttlMs, fields, uniques, compounds, unknownFields, spec });

@@ -9,7 +9,8 @@
 -- ARGV[4] expectedVersion: the version the caller expects, or '' for any
 -- ARGV[5] ttl: ms to live from now, '' to keep the current expiry, '-1' to remove it
 -- ARGV[6] returnObject: '1' to return the object's fields after the write, '0' not to
--- ARGV[7] ops: number of operations that follow as (op, field, value) triples: s = set,
+-- ARGV[7] deadline: server time (ms) after which the write must not happen (unique claims), or ''
+-- ARGV[8] ops: number of operations that follow as (op, field, value) triples: s = set,
 --   u = unset, t = set the folded term, I = add to an integer, N = add to a number
 -- returns unknown[]: {version, created (1 or 0), field, value, ...} (fields only with returnObject)
 -- error E_EXISTS: create of an id that exists
@@ -18,11 +19,13 @@
 -- error E_UNIQUE_VIOLATION: a unique constraint would be broken; nothing is written
 -- error E_NOT_NUMBER: an increment of a field whose value is not a number
 -- error E_RANGE: an increment would leave the safe integer or finite number range
+-- error E_CLAIM_EXPIRED: the deadline has passed; nothing is written
 -- @include _object.lua
 local mode, id = ARGV[1], ARGV[2]
 local base = string.sub(KEYS[2], 1, -5)
 local spec = cjson.decode(ARGV[3])
 local now = server_now()
+if ARGV[7] ~= '' and now > tonumber(ARGV[7]) then return redis.error_reply('E_CLAIM_EXPIRED ' .. id) end
 
 local old = load_object(KEYS[1])
 if old ~= nil and expired(KEYS[3], id, now) then
@@ -40,9 +43,9 @@ local new = {}
 if old ~= nil and mode ~= 'replace' then
   for k, v in pairs(old) do new[k] = v end
 end
-local n = tonumber(ARGV[7])
+local n = tonumber(ARGV[8])
 for i = 0, n - 1 do
-  local op, field, value = ARGV[8 + i * 3], ARGV[9 + i * 3], ARGV[10 + i * 3]
+  local op, field, value = ARGV[9 + i * 3], ARGV[10 + i * 3], ARGV[11 + i * 3]
   if op == 's' then
     new[field] = value
   elseif op == 'u' then
