@@ -305,6 +305,29 @@ export class Model<M extends FieldMap> {
     return prepared.map(({ row }, i) => ({ ...row, id: ids[i] }) as RowOf<M>);
   }
 
+  /** Updates many objects, pipelined per partition; every patch is validated first. Returns the rows after the change. */
+  async updateMany(changes: readonly { id: string; patch: UpdateInputOf<M>; expectedVersion?: number }[]): Promise<RowOf<M>[]> {
+    checkBatch(changes, 'changes');
+    const prepared = changes.map((change, i) => {
+      try {
+        return { id: checkId(change.id), ops: patchOps(this.schema, change.patch), options: { ...(change.expectedVersion === undefined ? {} : { expectedVersion: change.expectedVersion }) } };
+      } catch (error) {
+        if (error instanceof ValidationError) throw new ValidationError(`changes[${String(i)}].${error.field}`, error.reason, { cause: error });
+        throw error;
+      }
+    });
+    if (this.#claims !== undefined) {
+      return Promise.all(prepared.map(({ id, ops, options }) => this.#write('update', id, ops, options)));
+    }
+    const plans = prepared.map(({ id, ops, options }) => this.#writePlan('update', id, ops, options, true));
+    const results = await this.internals.context.scripts.execMany(plans, storeScriptErrors);
+    return results.map((result, i) => {
+      if (!result.ok) throw result.error;
+      const reply = result.value as [number, number, ...string[]];
+      return decodeRow(this.schema, prepared[i]?.id as string, reply.slice(2) as string[]) as RowOf<M>;
+    });
+  }
+
   /** Deletes many objects, pipelined per partition; returns how many existed. */
   async deleteMany(ids: readonly string[]): Promise<number> {
     checkBatch(ids, 'ids');

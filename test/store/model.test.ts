@@ -145,6 +145,11 @@ for (const topology of TOPOLOGIES) {
         const rows = await User.createMany(Array.from({ length: 200 }, (_, i) => ({ name: `n${String(i % 7)}`, score: i })));
         const read = await User.getMany([...rows.map((r) => r.id), 'missing']);
         expect(read).toEqual([...rows, null]);
+        const changed = await User.updateMany(rows.slice(0, 100).map((r) => ({ id: r.id, patch: { score: -(r.score ?? 0) } })));
+        expect(changed.map((r) => r.score)).toEqual(rows.slice(0, 100).map((r) => -(r.score ?? 0)));
+        await expect(User.updateMany([{ id: rows[0]!.id, patch: { score: 1 } }, { id: rows[1]!.id, patch: { rank: 0.5 } }])).rejects.toMatchObject({ field: 'changes[1].rank' });
+        expect((await User.get(rows[0]!.id))?.score).toBe(-(rows[0]!.score ?? 0));
+        await expect(User.updateMany([{ id: 'missing', patch: { score: 1 } }])).rejects.toBeInstanceOf(NotFoundError);
         expect(await User.deleteMany(rows.slice(0, 50).map((r) => r.id))).toBe(50);
         expect((await User.getMany(rows.slice(0, 60).map((r) => r.id))).filter((r) => r !== null)).toHaveLength(10);
       });
