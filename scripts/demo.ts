@@ -2,7 +2,7 @@
 // port and stops it at the end. All keys live under a random prefix and are deleted afterwards.
 import { randomBytes } from 'node:crypto';
 import { RedisServer } from '../harness/redis-server.js';
-import { InvalidArgumentError, KickassError, codecs, formatDuration, kickass, parseDuration, unlinkKeys } from '../src/index.js';
+import { InvalidArgumentError, KickassError, codecs, formatDuration, kickass, parseDuration, t, unlinkKeys } from '../src/index.js';
 
 const bold = (text: string): string => (process.stdout.isTTY ? `\x1b[1m${text}\x1b[0m` : text);
 const section = (title: string): void => {
@@ -48,6 +48,33 @@ async function main(): Promise<void> {
     show('three ids (bigint)', ids.map((id) => id.toString()));
     const decoded = events.decode(ids[2] ?? 0n);
     show('decode(third)', { at: decoded.timestamp.toISOString(), workerId: decoded.workerId, sequence: decoded.sequence });
+
+    section('Object store: typed models, atomic writes, indexes kept exact');
+    const User = kr.model(
+      'user',
+      {
+        name: t.string().required().index(),
+        email: t.string().unique({ caseInsensitive: true }),
+        score: t.number().sortable().default(0),
+        tags: t.array(t.string()).index(),
+        city: t.string().sortable(),
+      },
+      { partitions: 4 },
+    );
+    const ada = await User.create({ name: 'Ada', email: 'ada@example.io', score: 3, tags: ['math', 'poet'], city: 'London' });
+    show('create (one Lua call)', ada);
+    show('update (old index entries moved)', await User.update(ada.id, { score: 4.5, tags: ['math'] }));
+    show('increment score by 1', await User.increment(ada.id, 'score', 1));
+    try {
+      await User.create({ name: 'Impostor', email: 'ADA@example.io' });
+    } catch (error) {
+      if (!(error instanceof KickassError)) throw error;
+      show(`${error.name} ${error.code}`, error.message);
+    }
+    const rows = await User.createMany(
+      Array.from({ length: 1000 }, (_, i) => ({ name: `user${String(i % 50)}`, email: `u${String(i)}@example.io`, score: i % 100, city: ['Paris', 'Lagos', 'Lima'][i % 3] })),
+    );
+    show('createMany(1000), pipelined per partition', `${String(rows.length)} objects in 4 partitions`);
 
     section('Durations and codecs');
     show("parseDuration('1h30m')", parseDuration('1h30m'));

@@ -176,7 +176,7 @@ export class Model<M extends FieldMap> {
     const given = (input as { id?: unknown }).id;
     const id = given === undefined ? await this.#newId() : checkId(given);
     await this.#guardedWrite('create', id, ops, options, false);
-    return { ...row, id } as RowOf<M>;
+    return { id, ...row } as RowOf<M>;
   }
 
   /** Writes a whole object under `input.id`, creating it or replacing every field of it. */
@@ -184,7 +184,7 @@ export class Model<M extends FieldMap> {
     const id = checkId(input.id);
     const { ops, row } = fullObjectOps(this.schema, input);
     await this.#guardedWrite('replace', id, ops, options, false);
-    return { ...row, id } as RowOf<M>;
+    return { id, ...row } as RowOf<M>;
   }
 
   /** Changes some fields of an existing object (`null` unsets one) and returns the object after the change. */
@@ -297,12 +297,12 @@ export class Model<M extends FieldMap> {
     }));
     if (this.#claims !== undefined) {
       await Promise.all(prepared.map(({ ops }, i) => this.#guardedWrite('create', ids[i] as string, ops, {}, false)));
-      return prepared.map(({ row }, i) => ({ ...row, id: ids[i] }) as RowOf<M>);
+      return prepared.map(({ row }, i) => ({ id: ids[i], ...row }) as RowOf<M>);
     }
     const plans = prepared.map(({ ops }, i) => this.#writePlan('create', ids[i] as string, ops, {}, false));
     const results = await this.internals.context.scripts.execMany(plans, storeScriptErrors);
     for (const result of results) if (!result.ok) throw result.error;
-    return prepared.map(({ row }, i) => ({ ...row, id: ids[i] }) as RowOf<M>);
+    return prepared.map(({ row }, i) => ({ id: ids[i], ...row }) as RowOf<M>);
   }
 
   /** Updates many objects, pipelined per partition; every patch is validated first. Returns the rows after the change. */
