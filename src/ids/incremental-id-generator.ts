@@ -67,7 +67,13 @@ export class IncrementalIdGenerator {
   next(): Promise<number> {
     // Not `async`: the common case resolves from memory without an extra async frame.
     if (this.#available > 0) return Promise.resolve(this.#take());
-    return this.#refill(1).then(() => this.#take());
+    return this.#nextAfterRefill();
+  }
+
+  async #nextAfterRefill(): Promise<number> {
+    // Other callers may take the refilled ids before this one resumes: check again after each wait.
+    while (this.#available === 0) await this.#refill(1);
+    return this.#take();
   }
 
   /** `count` ids in ascending order, reserving at most one extra block for them. */

@@ -11,7 +11,7 @@ import type { PartitionKeys } from './keys.js';
 import type { ModelInternals } from './model-internals.js';
 import { decodeFieldValue } from './schema.js';
 import type { ModelSchema } from './schema.js';
-import { deleteScript, getScript, sweepScript, writeScript } from './scripts/index.generated.js';
+import { createManyScript, deleteScript, getScript, sweepScript, writeScript } from './scripts/index.generated.js';
 import { UniqueClaims, uniqueTerm } from './unique-claims.js';
 import type { Claim, RawObject } from './unique-claims.js';
 import type { CreateInputOf, FieldMap, NumericFieldOf, RowOf, UpdateInputOf } from './types.js';
@@ -299,10 +299,38 @@ export class Model<M extends FieldMap> {
       await Promise.all(prepared.map(({ ops }, i) => this.#guardedWrite('create', ids[i] as string, ops, {}, false)));
       return prepared.map(({ row }, i) => ({ id: ids[i], ...row }) as RowOf<M>);
     }
-    const plans = prepared.map(({ ops }, i) => this.#writePlan('create', ids[i] as string, ops, {}, false));
-    const results = await this.internals.context.scripts.execMany(plans, storeScriptErrors);
+    const results = await this.internals.context.scripts.execMany(this.#createBatches(prepared.map(({ ops }) => ops), ids), storeScriptErrors);
     for (const result of results) if (!result.ok) throw result.error;
     return prepared.map(({ row }, i) => ({ id: ids[i], ...row }) as RowOf<M>);
+  }
+
+  /** One create-many script call per partition and batch of at most 500 objects. */
+  #createBatches(opsList: readonly (readonly WriteOp[])[], ids: readonly string[]): ScriptPlan[] {
+    const byPartition = new Map<number, string[][]>();
+    opsList.forEach((ops, i) => {
+      const id = ids[i] as string;
+      const object: string[] = [id, String(ops.length)];
+      for (const [op, field, value] of ops) object.push(op === 't' ? `$t:${field}` : field, value);
+      const p = partitionOf(id, this.schema.partitions);
+      const list = byPartition.get(p);
+      if (list) list.push(object);
+      else byPartition.set(p, [object]);
+    });
+    const ttl = this.#ttlArg(undefined, true);
+    const plans: ScriptPlan[] = [];
+    for (const [p, objects] of byPartition) {
+      const keys = this.internals.partitions[p] as PartitionKeys;
+      for (let i = 0; i < objects.length; i += 500) {
+        const batch = objects.slice(i, i + 500);
+        const plan = this.internals.context.scripts.plan(
+          createManyScript,
+          { ids: keys.ids, expiry: keys.expiry },
+          { spec: this.schema.spec, ttl, count: String(batch.length) },
+        );
+        plans.push({ ...plan, args: [...plan.args, ...batch.flat()] });
+      }
+    }
+    return plans;
   }
 
   /** Updates many objects, pipelined per partition; every patch is validated first. Returns the rows after the change. */

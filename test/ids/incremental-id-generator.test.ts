@@ -31,6 +31,14 @@ for (const topology of TOPOLOGIES) {
       expect(calls).toBe(1);
     });
 
+    it('serves far more concurrent callers than a block holds, each exactly once', async () => {
+      const gen = redis.kickass().idGenerator('orders', { blockSize: 100 });
+      const ids = await Promise.all(Array.from({ length: 5000 }, (_, i) => (i % 3 === 0 ? gen.nextMany(2) : gen.next().then((id) => [id]))));
+      const flat = ids.flat();
+      expect(new Set(flat).size).toBe(flat.length);
+      expect(Math.max(...flat)).toBeLessThanOrEqual(flat.length + 200);
+    });
+
     it('prefetches the next block before the current one runs out, never holding more than one block', async () => {
       const kr = redis.kickass();
       const blockSize = 100;

@@ -2,8 +2,13 @@
 -- Index keys are derived from `base`, the partition's hash tag taken from a declared key, so every
 -- key a script touches is in that declared key's slot. Value parts are percent-encoded exactly like
 -- encodeKeyPart() in src/core/keys.ts, so they cannot leave their part or forge a tag.
+local function enc_byte(c)
+  return string.format('%%%02X', string.byte(c))
+end
+
 local function enc(s)
-  return (string.gsub(s, '[^%w_%.%-]', function(c) return string.format('%%%02X', string.byte(c)) end))
+  if not string.find(s, '[^%w_%.%-]') then return s end
+  return (string.gsub(s, '[^%w_%.%-]', enc_byte))
 end
 
 -- Lexical index member: the term with NUL escaped as NUL 0xFF (order preserving), NUL, the id.
