@@ -23,19 +23,24 @@ local function batch_call(command, key, list)
   end
 end
 
-local rows = {}
+local rows, idlist = {}, {}
 local at = 4
 for i = 1, tonumber(ARGV[3]) do
   local id, n = ARGV[at], tonumber(ARGV[at + 1])
   local row = {}
   for j = at + 2, at + 1 + 2 * n, 2 do row[ARGV[j]] = ARGV[j + 1] end
   at = at + 2 + 2 * n
-  local key = base .. ':h:' .. enc(id)
-  if redis.call('EXISTS', key) == 1 then
-    if not expired(KEYS[2], id, now) then return redis.error_reply('E_EXISTS ' .. id) end
-    purge(base, spec, id, key, KEYS[1], KEYS[2])
+  rows[i] = { id = id, key = base .. ':h:' .. enc(id), row = row }
+  idlist[i] = id
+end
+-- The ids set holds exactly the existing objects, so one ZMSCORE checks the whole batch.
+local present = redis.call('ZMSCORE', KEYS[1], unpack(idlist))
+for i, score in ipairs(present) do
+  if score then
+    local r = rows[i]
+    if not expired(KEYS[2], r.id, now) then return redis.error_reply('E_EXISTS ' .. r.id) end
+    purge(base, spec, r.id, r.key, KEYS[1], KEYS[2])
   end
-  rows[i] = { id = id, key = key, row = row }
 end
 
 for _, u in ipairs(spec.u) do
@@ -74,18 +79,24 @@ for _, f in ipairs(spec.f) do
     set = string.find(flags, 's', 1, true) ~= nil,
     num = string.find(flags, 'n', 1, true) ~= nil,
     lex = string.find(flags, 'l', 1, true) ~= nil,
+    array = string.find(flags, 'a', 1, true) ~= nil,
   }
 end
 for _, r in ipairs(rows) do
   for _, f in ipairs(fields) do
     local name, flags = f.name, f.flags
     if f.set then
-      local done = {}
-      for _, t in ipairs(terms_of(r.row, name, flags)) do
-        if not done[t] then
-          done[t] = true
-          add(sets, base .. ':eq:' .. name .. ':' .. enc(t), r.id)
+      if f.array then
+        local done = {}
+        for _, t in ipairs(terms_of(r.row, name, flags)) do
+          if not done[t] then
+            done[t] = true
+            add(sets, base .. ':eq:' .. name .. ':' .. enc(t), r.id)
+          end
         end
+      else
+        local t = term_of(r.row, name, flags)
+        if t ~= nil then add(sets, base .. ':eq:' .. name .. ':' .. enc(t), r.id) end
       end
     end
     if f.num and r.row[name] ~= nil then
