@@ -64,7 +64,7 @@ export async function actualIndexes(client: RedisClient, tags: readonly string[]
         const kind = key.slice(tag.length + 1).split(':')[0];
         if (kind === 'eq') for (const m of await client.smembers(key)) put(map, key, m);
         if (kind === 'ids' || kind === 'num') {
-          const flat = await client.zrange(key, 0, -1, 'WITHSCORES');
+          const flat = await client.zrange(key, '0', '-1', 'WITHSCORES');
           for (let i = 0; i < flat.length; i += 2) put(map, key, `${flat[i] ?? ''}|${String(Number(flat[i + 1]))}`);
         }
         if (kind === 'uq') {
@@ -72,12 +72,12 @@ export async function actualIndexes(client: RedisClient, tags: readonly string[]
           for (const [field, value] of Object.entries(flat)) put(map, key, `${field}|${value}`);
         }
         if (kind === 'lex') {
-          const flat = await client.zrangeBuffer(key, 0, -1, 'WITHSCORES');
+          const flat = await client.zrangeBuffer(key, '0', '-1', 'WITHSCORES');
           for (let i = 0; i < flat.length; i += 2) put(map, key, `${(flat[i] as Buffer).toString('hex')}|0`);
         }
         if (kind === 'cx') {
           const byScore = key.includes(':cx:byOwnerBorn:');
-          const flat = await client.zrangeBuffer(key, 0, -1, 'WITHSCORES');
+          const flat = await client.zrangeBuffer(key, '0', '-1', 'WITHSCORES');
           for (let i = 0; i < flat.length; i += 2) {
             const member = flat[i] as Buffer;
             put(map, key, byScore ? `${member.toString('utf8')}|${String(Number((flat[i + 1] as Buffer).toString()))}` : `${member.toString('hex')}|0`);
