@@ -6,6 +6,7 @@
 // Header format (comment lines at the top, after an optional `#!lua flags=no-writes` line):
 //   -- <one-line description>
 //   -- KEYS[1] <name>: <what it is>
+//   -- KEYS[n..] <name>: <what they are>   (optional, last: any number of further keys)
 //   -- ARGV[1] <name>: <what it is>
 //   -- returns <type>: <what>        type: integer | string | string? | integer[] | string[] | unknown
 //   -- error E_CODE: <when>          (zero or more)
@@ -43,24 +44,28 @@ function parse(component, path) {
   const file = basename(path, '.lua');
   const name = `${component}_${file.replace(/-/g, '_')}`;
   const lines = source.split('\n');
+  const fail = (why) => {
+    throw new Error(`${path}: ${why}`);
+  };
   const readOnly = /^#!lua\b.*\bflags=[^\n]*\bno-writes\b/.test(lines[0] ?? '');
   const keys = [];
   const args = [];
   const errors = [];
   let reply;
+  let variadicKeys = false;
   for (const line of lines) {
     if (line.startsWith('#!')) continue;
     if (!line.startsWith('--')) break;
     const body = line.replace(/^--\s?/, '');
     let m;
-    if ((m = /^KEYS\[(\d+)\]\s+([A-Za-z][A-Za-z0-9]*):/.exec(body))) keys.push([Number(m[1]), m[2]]);
+    if ((m = /^KEYS\[(\d+)\.\.\]\s+([A-Za-z][A-Za-z0-9]*):/.exec(body))) {
+      if (Number(m[1]) !== keys.length + 1) fail(`KEYS[${m[1]}..] must follow the last numbered key`);
+      variadicKeys = true;
+    } else if ((m = /^KEYS\[(\d+)\]\s+([A-Za-z][A-Za-z0-9]*):/.exec(body))) keys.push([Number(m[1]), m[2]]);
     else if ((m = /^ARGV\[(\d+)\]\s+([A-Za-z][A-Za-z0-9]*):/.exec(body))) args.push([Number(m[1]), m[2]]);
     else if ((m = /^returns\s+(\S+):/.exec(body))) reply = m[1];
     else if ((m = /^error\s+(E_[A-Z0-9_]+):/.exec(body))) errors.push(m[1]);
   }
-  const fail = (why) => {
-    throw new Error(`${path}: ${why}`);
-  };
   keys.forEach(([i], n) => i !== n + 1 && fail(`KEYS must be documented in order 1..n (found KEYS[${i}])`));
   args.forEach(([i], n) => i !== n + 1 && fail(`ARGV must be documented in order 1..n (found ARGV[${i}])`));
   if (reply === undefined) fail('header has no "-- returns <type>: ..." line');
@@ -68,12 +73,12 @@ function parse(component, path) {
   const code = lines.filter((l) => !l.trimStart().startsWith('--')).join('\n');
   for (const [, kind, index] of code.matchAll(/\b(KEYS|ARGV)\[(\d+)\]/g)) {
     const documented = kind === 'KEYS' ? keys.length : args.length;
-    if (Number(index) > documented) fail(`${kind}[${index}] is used but not documented`);
+    if (!(kind === 'KEYS' && variadicKeys) && Number(index) > documented) fail(`${kind}[${index}] is used but not documented`);
   }
   for (const [, used] of code.matchAll(/['"](E_[A-Z0-9_]+)\b/g)) {
     if (!errors.includes(used)) fail(`error code ${used} is returned but not documented`);
   }
-  return { exportName: `${camel(file)}Script`, name, keys: keys.map((k) => k[1]), args: args.map((a) => a[1]), reply: REPLY_TYPES[reply], readOnly, source, errors };
+  return { exportName: `${camel(file)}Script`, name, keys: keys.map((k) => k[1]), args: args.map((a) => a[1]), reply: REPLY_TYPES[reply], readOnly, variadicKeys, source, errors };
 }
 
 let written = 0;
@@ -94,6 +99,7 @@ for (const component of readdirSync(src)) {
       `  keys: ${JSON.stringify(s.keys)},`,
       `  args: ${JSON.stringify(s.args)},`,
       `  readOnly: ${s.readOnly},`,
+      ...(s.variadicKeys ? ['  variadicKeys: true,'] : []),
       `  source: ${JSON.stringify(s.source)},`,
       '});',
       '',

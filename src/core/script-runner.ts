@@ -20,6 +20,12 @@ export type ScriptResult = { ok: true; value: unknown } | { ok: false; error: Ki
 
 type ScriptInvoker = (...args: (string | Buffer)[]) => Promise<unknown>;
 
+/** The arguments of one script call: [key count,] keys, args. */
+function callArgs(plan: ScriptPlan): (string | Buffer)[] {
+  const head = plan.script.variadicKeys === true ? [String(plan.keys.length)] : [];
+  return [...head, ...plan.keys, ...plan.args];
+}
+
 const LUA_ERROR_CODE = /^(E_[A-Z0-9_]+)(?:\s+([\s\S]*))?$/;
 
 /** Converts whatever a script call rejected with into a KickassError subclass. */
@@ -78,7 +84,7 @@ export class ScriptRunner {
     const invoke = this.#invoker(this.#client, plan.script);
     this.#notify(plan);
     try {
-      return (await invoke(...plan.keys, ...plan.args)) as ScriptReply<S>;
+      return (await invoke(...callArgs(plan))) as ScriptReply<S>;
     } catch (error) {
       throw toKickassError(error, plan, errors);
     }
@@ -110,7 +116,7 @@ export class ScriptRunner {
           const plan = plans[index] as ScriptPlan;
           const method = (pipeline as unknown as Record<string, ScriptInvoker | undefined>)[plan.script.commandName];
           if (typeof method !== 'function') throw new ScriptError(plan.script.commandName, 'not defined on the pipeline');
-          void method.call(pipeline, ...plan.keys, ...plan.args);
+          void method.call(pipeline, ...callArgs(plan));
         }
         let replies: [Error | null, unknown][] | null;
         try {
@@ -143,7 +149,8 @@ export class ScriptRunner {
     if (typeof client[script.commandName] !== 'function') {
       this.#client.defineCommand(script.commandName, {
         lua: script.source,
-        numberOfKeys: script.keys.length,
+        // Variadic scripts are called with the key count first (ioredis numberOfKeys: null).
+        ...(script.variadicKeys === true ? {} : { numberOfKeys: script.keys.length }),
         readOnly: script.readOnly,
       });
     }

@@ -13,6 +13,8 @@ export interface ScriptSpec<K extends readonly string[], A extends readonly stri
   readonly args: A;
   /** True for `#!lua flags=no-writes` scripts, which may run on replicas. */
   readonly readOnly: boolean;
+  /** True when any number of further keys follow the named ones (`KEYS[n..]` in the header). */
+  readonly variadicKeys?: boolean;
   /** The Lua source, exactly as sent to Redis. */
   readonly source: string;
 }

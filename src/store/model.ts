@@ -4,14 +4,15 @@ import { partitionOf } from '../core/keys.js';
 import type { ScriptPlan } from '../core/script.js';
 import type { IncrementalIdGenerator } from '../ids/incremental-id-generator.js';
 import type { TimeOrderedIdGenerator } from '../ids/time-ordered-id-generator.js';
-import { ValidationError, storeScriptErrors } from './errors.js';
+import { UniqueViolationError, ValidationError, storeScriptErrors } from './errors.js';
 import { checkId, decodeRow, fullObjectOps, incrementOp, patchOps } from './input.js';
 import type { WriteOp } from './input.js';
 import type { PartitionKeys } from './keys.js';
 import type { ModelInternals } from './model-internals.js';
 import { decodeFieldValue } from './schema.js';
 import type { ModelSchema } from './schema.js';
-import { createManyScript, deleteScript, getScript, sweepScript, writeScript } from './scripts/index.generated.js';
+import { deleteScript, getScript, insertManyScript, sweepScript, writeScript } from './scripts/index.generated.js';
+import { addNewEntries, newEntries } from './new-entries.js';
 import { UniqueClaims, uniqueTerm } from './unique-claims.js';
 import type { Claim, RawObject } from './unique-claims.js';
 import type { CreateInputOf, FieldMap, NumericFieldOf, RowOf, UpdateInputOf } from './types.js';
@@ -30,6 +31,8 @@ export type IdSource = IncrementalIdGenerator | TimeOrderedIdGenerator | (() => 
 type WriteMode = 'create' | 'update' | 'upsert' | 'replace';
 
 const MANY_LIMIT = 10_000;
+/** Objects per insert-many script call: big enough to share the call's cost, small enough not to block Redis long. */
+const BATCH = 500;
 
 /** The raw stored state after applying set / unset / term ops (what the write script will store). */
 function applyOps(mode: WriteMode, old: RawObject, ops: readonly WriteOp[]): RawObject {
@@ -299,38 +302,73 @@ export class Model<M extends FieldMap> {
       await Promise.all(prepared.map(({ ops }, i) => this.#guardedWrite('create', ids[i] as string, ops, {}, false)));
       return prepared.map(({ row }, i) => ({ id: ids[i], ...row }) as RowOf<M>);
     }
-    const results = await this.internals.context.scripts.execMany(this.#createBatches(prepared.map(({ ops }) => ops), ids), storeScriptErrors);
+    const opsList = prepared.map(({ ops }) => ops);
+    this.#checkBatchUniques(opsList, ids);
+    const results = await this.internals.context.scripts.execMany(this.#createBatches(opsList, ids), storeScriptErrors);
     for (const result of results) if (!result.ok) throw result.error;
     return prepared.map(({ row }, i) => ({ id: ids[i], ...row }) as RowOf<M>);
   }
 
-  /** One create-many script call per partition and batch of at most 500 objects. */
+  /** One insert-many script call per partition and batch, with every index entry computed here. */
   #createBatches(opsList: readonly (readonly WriteOp[])[], ids: readonly string[]): ScriptPlan[] {
-    const byPartition = new Map<number, string[][]>();
-    opsList.forEach((ops, i) => {
-      const id = ids[i] as string;
-      const object: string[] = [id, String(ops.length)];
-      for (const [op, field, value] of ops) object.push(op === 't' ? `$t:${field}` : field, value);
+    const byPartition = new Map<number, number[]>();
+    ids.forEach((id, i) => {
       const p = partitionOf(id, this.schema.partitions);
       const list = byPartition.get(p);
-      if (list) list.push(object);
-      else byPartition.set(p, [object]);
+      if (list) list.push(i);
+      else byPartition.set(p, [i]);
     });
     const ttl = this.#ttlArg(undefined, true);
     const plans: ScriptPlan[] = [];
-    for (const [p, objects] of byPartition) {
+    for (const [p, members] of byPartition) {
       const keys = this.internals.partitions[p] as PartitionKeys;
-      for (let i = 0; i < objects.length; i += 500) {
-        const batch = objects.slice(i, i + 500);
-        const plan = this.internals.context.scripts.plan(
-          createManyScript,
-          { ids: keys.ids, expiry: keys.expiry },
-          { spec: this.schema.spec, ttl, count: String(batch.length) },
-        );
-        plans.push({ ...plan, args: [...plan.args, ...batch.flat()] });
+      for (let start = 0; start < members.length; start += BATCH) {
+        const batchKeys: string[] = [keys.ids, keys.expiry];
+        const args: (string | Buffer)[] = [this.schema.spec, ttl];
+        const entries = newEntries();
+        const batch = members.slice(start, start + BATCH);
+        args.push(String(batch.length));
+        for (const i of batch) {
+          const id = ids[i] as string;
+          const raw = new Map<string, string>();
+          const fields: string[] = [];
+          for (const [op, field, value] of opsList[i] ?? []) {
+            const name = op === 't' ? `$t:${field}` : field;
+            raw.set(name, value);
+            fields.push(name, value);
+          }
+          batchKeys.push(keys.object(id));
+          args.push(id, String(batchKeys.length), String(fields.length / 2), ...fields);
+          addNewEntries(this.schema, keys, id, raw, entries);
+        }
+        const groups: [string, Map<string, (string | Buffer)[]>][] = [['U', entries.uniques], ['S', entries.sets], ['Z', entries.zsets]];
+        args.push(String(groups.reduce((n, [, map]) => n + map.size, 0)));
+        for (const [kind, map] of groups) {
+          for (const [key, values] of map) {
+            batchKeys.push(key);
+            args.push(kind, String(batchKeys.length), String(values.length), ...values);
+          }
+        }
+        plans.push(Object.freeze({ script: insertManyScript, keys: Object.freeze(batchKeys), args: Object.freeze(args) }));
       }
     }
     return plans;
+  }
+
+  /** Throws when two inputs of one batch create share a unique value (one partition: checked in the script too). */
+  #checkBatchUniques(opsList: readonly (readonly WriteOp[])[], ids: readonly string[]): void {
+    for (const unique of this.schema.uniques) {
+      const seen = new Map<string, string>();
+      opsList.forEach((ops, i) => {
+        const raw: Record<string, string> = {};
+        for (const [op, field, value] of ops) raw[op === 't' ? `$t:${field}` : field] = value;
+        const term = uniqueTerm(this.internals, unique, raw);
+        if (term === null) return;
+        const first = seen.get(term);
+        if (first !== undefined) throw new UniqueViolationError(unique.name, first);
+        seen.set(term, ids[i] as string);
+      });
+    }
   }
 
   /** Updates many objects, pipelined per partition; every patch is validated first. Returns the rows after the change. */
