@@ -7,3 +7,5 @@ export { Model } from './model.js';
 export type { IdSource, WriteOptions } from './model.js';
 export type { CompoundIndexOptions, ModelOptions, ModelSchema } from './schema.js';
 export type { CreateInputOf, FieldMap, FieldValue, NumericFieldOf, RowOf, UpdateInputOf } from './types.js';
+export { PROBLEM_KINDS } from './maintenance.js';
+export type { MaintenanceProgress, Problem, ProblemKind, ProgressListener, ReindexOptions, ReindexReport, VerifyOptions, VerifyReport } from './maintenance.js';

@@ -13,6 +13,8 @@ import { decodeFieldValue } from './schema.js';
 import type { ModelSchema } from './schema.js';
 import { deleteScript, getScript, insertManyScript, sweepScript, writeScript } from './scripts/index.generated.js';
 import { addNewEntries, newEntries } from './new-entries.js';
+import { drop as dropModel, reindex as reindexModel, verify as verifyModel } from './maintenance.js';
+import type { ReindexOptions, ReindexReport, VerifyOptions, VerifyReport } from './maintenance.js';
 import { UniqueClaims, uniqueTerm } from './unique-claims.js';
 import type { Claim, RawObject } from './unique-claims.js';
 import type { CreateInputOf, FieldMap, NumericFieldOf, RowOf, UpdateInputOf } from './types.js';
@@ -424,6 +426,21 @@ export class Model<M extends FieldMap> {
       }
     }
     return removed;
+  }
+
+  /** Checks every index entry against the objects (both ways) and reports each inconsistency. */
+  verify(options?: VerifyOptions): Promise<VerifyReport> {
+    return verifyModel(this.internals, options);
+  }
+
+  /** Online, resumable repair: adds missing index entries, removes stale ones, backfills new indexes. */
+  reindex(options?: ReindexOptions): Promise<ReindexReport> {
+    return reindexModel(this.internals, options);
+  }
+
+  /** Deletes every key of this model (objects, indexes, unique values, id counter); returns how many. */
+  drop(): Promise<number> {
+    return dropModel(this.internals);
   }
 
   /** Decodes one stored field value (used by query results that select fields). */

@@ -39,6 +39,9 @@ for (const topology of TOPOLOGIES) {
         const expected = expectedIndexes(rows, (id) => Model.keysOf(id).tag, partitions === 1);
         const actual = await actualIndexes(redis.client, tags);
         expect(actual).toEqual(expected);
+        const report = await Model.verify();
+        expect(report.problems).toEqual([]);
+        expect(report.ok).toBe(true);
       }, 180_000);
     });
   }

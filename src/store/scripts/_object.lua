@@ -68,17 +68,6 @@ local function compound_entry(base, id, obj, index)
   return key, id, tonumber(v)
 end
 
--- Returns the name of the first unique constraint `new` would break, and the id holding it.
-local function unique_conflict(base, spec, id, old, new)
-  for _, u in ipairs(spec.u) do
-    local t = unique_term(new, u[2])
-    if t ~= nil and t ~= unique_term(old, u[2]) then
-      local owner = redis.call('HGET', base .. ':uq:' .. u[1], t)
-      if owner and owner ~= id then return u[1], owner end
-    end
-  end
-  return nil
-end
 
 -- Moves every index entry of object `id` from its `old` state to its `new` state (either may be nil).
 local function update_indexes(base, spec, id, old, new)
@@ -148,4 +137,20 @@ end
 local function expired(exp_key, id, now)
   local at = redis.call('ZSCORE', exp_key, id)
   return at and tonumber(at) <= now
+end
+
+-- Returns the name of the first unique constraint `new` would break, and the id holding it. An
+-- owner that has expired (not yet swept) is purged first: its values are free.
+local function unique_conflict(base, spec, id, old, new, ids_key, exp_key, now)
+  for _, u in ipairs(spec.u) do
+    local t = unique_term(new, u[2])
+    if t ~= nil and t ~= unique_term(old, u[2]) then
+      local owner = redis.call('HGET', base .. ':uq:' .. u[1], t)
+      if owner and owner ~= id then
+        if not expired(exp_key, owner, now) then return u[1], owner end
+        purge(base, spec, owner, base .. ':h:' .. enc(owner), ids_key, exp_key)
+      end
+    end
+  end
+  return nil
 end

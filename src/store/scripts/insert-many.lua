@@ -57,7 +57,9 @@ for _, g in ipairs(groups) do
     for j = g.from, g.to, 2 do terms[#terms + 1] = ARGV[j] end
     local owners = redis.call('HMGET', g.key, unpack(terms))
     for _, owner in ipairs(owners) do
-      if owner then
+      if owner and expired(KEYS[2], owner, now) then
+        purge(base, cjson.decode(ARGV[1]), owner, base .. ':h:' .. enc(owner), KEYS[1], KEYS[2])
+      elseif owner then
         local name = string.match(g.key, ':uq:([^:]*)$')
         return redis.error_reply('E_UNIQUE_VIOLATION ' .. name .. ' ' .. owner)
       end

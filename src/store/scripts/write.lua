@@ -69,7 +69,7 @@ for i = 0, n - 1 do
   end
 end
 
-local conflict, owner = unique_conflict(base, spec, id, old, new)
+local conflict, owner = unique_conflict(base, spec, id, old, new, KEYS[2], KEYS[3], now)
 if conflict then return redis.error_reply('E_UNIQUE_VIOLATION ' .. conflict .. ' ' .. owner) end
 
 update_indexes(base, spec, id, old, new)

@@ -1,0 +1,47 @@
+-- Stores the folded term of case-insensitive values that lack it (a field that became
+-- case-insensitive after the objects were written; the caller folds with the library's Unicode
+-- rules), only where the value is still the one the caller folded, then adds the index entries the
+-- term calls for. A write in between stores the term itself, so nothing it wrote is undone.
+-- KEYS[1] ids: the partition's sorted set of ids (score 0); the partition's hash tag is its prefix
+-- KEYS[2] expiry: the partition's sorted set of expiry times (ms) by id
+-- ARGV[1] spec: the model's index description (JSON, see src/store/schema.ts)
+-- ARGV[2] uniques: JSON list of the unique constraints kept outside the partition, or '[]'
+-- ARGV[3] count: the number of (id, field, value, term) quadruples that follow
+-- returns unknown[]: {repairs, terms} like reindex-objects.lua
+-- @include _object.lua
+-- @include _entries.lua
+local base = string.sub(KEYS[1], 1, -5)
+local spec = cjson.decode(ARGV[1])
+local uniques = cjson.decode(ARGV[2])
+local now = server_now()
+local repairs, terms = {}, {}
+local function report(kind, id, key, index, term, other, expected)
+  repairs[#repairs + 1] = { kind, id, key, index, term, other, expected }
+end
+
+local touched, order = {}, {}
+for i = 4, 3 + 4 * tonumber(ARGV[3]), 4 do
+  local id, field, value, term = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
+  local key = base .. ':h:' .. enc(id)
+  local obj = touched[id] or load_object(key)
+  if obj ~= nil and not expired(KEYS[2], id, now) and obj[field] == value and obj['$t:' .. field] == nil then
+    redis.call('HSET', key, '$t:' .. field, term)
+    obj['$t:' .. field] = term
+    report('missing-term', id, key, field, term, '', '')
+    if touched[id] == nil then order[#order + 1] = id end
+    touched[id] = obj
+  end
+end
+for _, id in ipairs(order) do
+  local obj = touched[id]
+  ensure_entries(base, spec, id, obj, KEYS[1], KEYS[2], now, report)
+  for _, u in ipairs(uniques) do
+    local t = unique_term(obj, u[2])
+    if t ~= nil then
+      terms[#terms + 1] = id
+      terms[#terms + 1] = u[1]
+      terms[#terms + 1] = t
+    end
+  end
+end
+return { repairs, terms }

@@ -1,0 +1,246 @@
+import { partitionOf, stableHash } from '../core/keys.js';
+import { scanKeys } from '../core/scan.js';
+import type { PartitionKeys } from './keys.js';
+import type { Problem, ProgressListener } from './maintenance-report.js';
+import { globEscape, unknownStructure } from './maintenance-structures.js';
+import type { StructurePass } from './maintenance-structures.js';
+import type { ModelInternals } from './model-internals.js';
+import type { CompiledUnique } from './schema.js';
+import { getScript, settleUniqueScript } from './scripts/index.generated.js';
+import { uniqueTerm } from './unique-claims.js';
+import type { RawObject } from './unique-claims.js';
+
+/** An object and the value it holds of a unique constraint kept outside its partition. */
+export interface Holder {
+  readonly id: string;
+  readonly unique: string;
+  readonly term: string;
+}
+
+/** A claim value `<expiresAt>:<token>:<id>` (see claim-unique.lua), or null when it is not one. */
+function parseClaim(value: string): { expiresAt: number; token: string; id: string } | null {
+  const match = /^(\d+):([0-9a-f]+):([\s\S]*)$/.exec(value);
+  return match === null ? null : { expiresAt: Number(match[1]), token: match[2] ?? '', id: match[3] ?? '' };
+}
+
+type SettleAction = 'confirm' | 'release' | 'abandon' | 'evict';
+
+/** A holder that is not the owner of its value. */
+interface Suspect extends Holder {
+  readonly owner: string | null;
+  /** The owner holds the value too (a duplicate). */
+  readonly ownerHolds: boolean;
+}
+
+/** How long a finding that crosses slots waits before it is read again. */
+const SETTLE_MS = 50;
+
+const sleep = (ms: number): Promise<void> =>
+  new Promise((resolve) => {
+    setTimeout(resolve, ms);
+  });
+
+/** The tag prefix of every unique-value bucket of a model: `{prefix:obj:<keyName>:u`. */
+function bucketTagStart(internals: ModelInternals): string {
+  return internals.context.keys.slot('obj', internals.schema.keyName, 'u').tag.slice(0, -1);
+}
+
+/** The owners and claims hashes of a unique value (the layout of UniqueClaims in unique-claims.ts). */
+export function uniqueValueKeys(internals: ModelInternals, unique: string, term: string): { owners: string; claims: string } {
+  const bucket = stableHash(`${unique}\0${term}`) % internals.schema.partitions;
+  const slot = internals.context.keys.slot('obj', internals.schema.keyName, `u${String(bucket)}`);
+  return { owners: slot.key('owners', unique), claims: slot.key('claims', unique) };
+}
+
+/** Raw stored fields of live objects by id (expired objects read as missing), one read-only call per partition. */
+async function readRaw(internals: ModelInternals, ids: readonly string[]): Promise<Map<string, RawObject>> {
+  const groups = new Map<number, string[]>();
+  for (const id of new Set(ids)) {
+    const p = partitionOf(id, internals.schema.partitions);
+    const list = groups.get(p);
+    if (list) list.push(id);
+    else groups.set(p, [id]);
+  }
+  const scripts = internals.context.scripts;
+  const entries = [...groups.entries()];
+  const results = await scripts.execMany(
+    entries.map(([p, list]) => {
+      const keys = internals.partitions[p] as PartitionKeys;
+      return scripts.plan(getScript, { ids: keys.ids, expiry: keys.expiry }, { ids: JSON.stringify(list), hidden: '1' });
+    }),
+  );
+  const raws = new Map<string, RawObject>();
+  entries.forEach(([, list], g) => {
+    const result = results[g];
+    if (result === undefined || !result.ok) throw result?.error ?? new Error('missing reply');
+    const replies = result.value as (string[] | 0)[];
+    list.forEach((id, i) => {
+      const flat = replies[i];
+      if (flat === undefined || flat === 0) {
+        raws.set(id, null);
+        return;
+      }
+      const raw: Record<string, string> = {};
+      for (let k = 0; k < flat.length; k += 2) raw[flat[k] as string] = flat[k + 1] as string;
+      raws.set(id, raw);
+    });
+  });
+  return raws;
+}
+
+/**
+ * Checks and repairs the unique values of a model with several partitions, which live in bucket
+ * slots of their own (unique-claims.ts): every holder must be the owner of its value, and every
+ * owner must hold it. The object and the owner are in different slots, so no single script sees
+ * both: a finding is read twice before it is reported, and a repair uses the settle script of the
+ * claim protocol, then reads the object again and undoes itself if the object changed meanwhile.
+ */
+export class UniqueOwners {
+  readonly #pass: StructurePass;
+  readonly #uniques: ReadonlyMap<string, CompiledUnique>;
+
+  constructor(pass: StructurePass) {
+    this.#pass = pass;
+    this.#uniques = new Map(pass.internals.schema.uniques.map((u) => [u.name, u]));
+  }
+
+  #holds(raw: RawObject | undefined, unique: string, term: string): boolean {
+    const compiled = this.#uniques.get(unique);
+    return compiled !== undefined && raw !== undefined && uniqueTerm(this.#pass.internals, compiled, raw) === term;
+  }
+
+  async #settle(action: SettleAction, id: string, unique: string, term: string, token = ''): Promise<number> {
+    const { internals } = this.#pass;
+    return internals.context.scripts.run(settleUniqueScript, uniqueValueKeys(internals, unique, term), { action, term, id, token });
+  }
+
+  /** Server time in ms (claims carry server times). */
+  async #now(): Promise<number> {
+    // ioredis types TIME as numbers; the reply holds strings
+    const [seconds = 0, micros = 0] = (await this.#pass.internals.context.client.time()) as unknown as (string | number)[];
+    return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+  }
+
+  async #owner(holder: Holder): Promise<string | null> {
+    return this.#pass.internals.context.client.hget(uniqueValueKeys(this.#pass.internals, holder.unique, holder.term).owners, holder.term);
+  }
+
+  /** Holders that are not the owner of the value they hold, read with the owners of those values. */
+  async #suspects(holders: readonly Holder[]): Promise<Suspect[]> {
+    const owners = await Promise.all(holders.map((h) => this.#owner(h)));
+    const suspects = holders.flatMap((h, i) => (owners[i] === h.id ? [] : [{ id: h.id, unique: h.unique, term: h.term, owner: owners[i] ?? null }]));
+    if (suspects.length === 0) return [];
+    const raws = await readRaw(this.#pass.internals, suspects.flatMap((s) => (s.owner === null ? [s.id] : [s.id, s.owner])));
+    return suspects
+      .filter((s) => this.#holds(raws.get(s.id), s.unique, s.term)) // else changed meanwhile: its write settles the value
+      .map((s) => ({ ...s, ownerHolds: s.owner !== null && this.#holds(raws.get(s.owner), s.unique, s.term) }));
+  }
+
+  /** Checks (or makes) every holder the owner of its value. */
+  async checkHolders(holders: readonly Holder[]): Promise<void> {
+    const { internals, repair, log } = this.#pass;
+    const first = await this.#suspects(holders);
+    if (first.length === 0) return;
+    await sleep(SETTLE_MS); // a write between the steps of the claim protocol settles within moments
+    for (const s of await this.#suspects(first)) {
+      const { owners: key, claims } = uniqueValueKeys(internals, s.unique, s.term);
+      const base = { partition: partitionOf(s.id, internals.schema.partitions), key, id: s.id, index: s.unique, term: s.term };
+      const problem: Problem = s.owner === null ? { ...base, kind: 'missing-entry' } : { ...base, kind: 'wrong-unique-owner', owner: s.owner };
+      if (s.owner !== null && s.ownerHolds) {
+        log.add({ ...base, kind: 'duplicate-unique', owner: s.owner });
+      } else if (!repair) {
+        const claim = parseClaim((await internals.context.client.hget(claims, s.term)) ?? '');
+        const settling = claim?.id === s.id && claim.expiresAt > (await this.#now()); // its own write is settling it
+        if (!settling) log.add(problem);
+      } else {
+        if (s.owner !== null) await this.#settle('evict', s.owner, s.unique, s.term);
+        if ((await this.#settle('confirm', s.id, s.unique, s.term)) === 0) continue;
+        log.add(problem);
+        const again = await readRaw(internals, [s.id]);
+        if (!this.#holds(again.get(s.id), s.unique, s.term)) await this.#settle('release', s.id, s.unique, s.term);
+      }
+    }
+  }
+
+  /** Walks the owners and claims hashes of every bucket: owners that do not hold their value, lapsed claims, unknown keys. */
+  async checkBuckets(onProgress: ProgressListener | undefined): Promise<void> {
+    const { internals } = this.#pass;
+    const start = bucketTagStart(internals);
+    const shape = /^(\d+)\}:(owners|claims):([^:]+)$/;
+    let done = 0;
+    for await (const keys of scanKeys(internals.context.client, `${globEscape(start)}*`)) {
+      for (const key of keys) {
+        const match = shape.exec(key.slice(start.length));
+        if (match === null) continue;
+        const [, bucket = '0', kind, unique = ''] = match;
+        if (!this.#uniques.has(unique)) await unknownStructure(this.#pass, Number(bucket), key);
+        else if (kind === 'owners') await this.#walkOwners(key, unique);
+        else await this.#walkClaims(key, unique);
+        done++;
+        onProgress?.({ phase: 'uniques', partition: Number(bucket), done, total: done });
+      }
+    }
+  }
+
+  async #walkHash(key: string, visit: (pairs: [string, string][]) => Promise<void>): Promise<void> {
+    let cursor = '0';
+    do {
+      const [next, flat] = await this.#pass.internals.context.client.hscan(key, cursor, 'COUNT', this.#pass.batchSize);
+      cursor = next;
+      const pairs: [string, string][] = [];
+      for (let i = 0; i < flat.length; i += 2) pairs.push([flat[i] as string, flat[i + 1] as string]);
+      if (pairs.length > 0) await visit(pairs);
+    } while (cursor !== '0');
+  }
+
+  async #walkOwners(key: string, unique: string): Promise<void> {
+    const { internals, repair, log } = this.#pass;
+    const seen = new Set<string>(); // a cursor may return a field twice
+    await this.#walkHash(key, async (pairs) => {
+      const raws = await readRaw(internals, pairs.map(([, id]) => id));
+      const stale = pairs.filter(([term, id]) => !this.#holds(raws.get(id), unique, term) && !seen.has(term));
+      if (stale.length === 0) return;
+      await sleep(SETTLE_MS); // a write between the steps of the claim protocol settles within moments
+      const again = await readRaw(internals, stale.map(([, id]) => id));
+      const current = await Promise.all(stale.map(([term]) => internals.context.client.hget(key, term)));
+      for (const [i, [term, id]] of stale.entries()) {
+        seen.add(term);
+        if (current[i] !== id || this.#holds(again.get(id), unique, term)) continue;
+        if (repair) {
+          if ((await this.#settle('evict', id, unique, term)) === 0) continue;
+          const after = await readRaw(internals, [id]);
+          if (this.#holds(after.get(id), unique, term)) await this.#settle('confirm', id, unique, term); // it took the value meanwhile
+        }
+        const reason = again.get(id) === null ? 'missing-object' : 'other-value';
+        log.add({ kind: 'stale-entry', partition: partitionOf(id, internals.schema.partitions), key, id, index: unique, term, reason });
+      }
+    });
+  }
+
+  async #walkClaims(key: string, unique: string): Promise<void> {
+    const { internals, repair, log } = this.#pass;
+    const now = await this.#now();
+    await this.#walkHash(key, async (pairs) => {
+      const lapsed = pairs.flatMap(([term, value]) => {
+        const claim = parseClaim(value);
+        return claim !== null && claim.expiresAt <= now ? [{ term, ...claim }] : [];
+      });
+      if (lapsed.length === 0) return;
+      const raws = repair ? await readRaw(internals, lapsed.map((c) => c.id)) : new Map<string, RawObject>();
+      for (const claim of lapsed) {
+        const base = { partition: partitionOf(claim.id, internals.schema.partitions), id: claim.id, index: unique, term: claim.term };
+        if (repair) {
+          // A lapsed claim's write can no longer land (the write script refuses after the deadline);
+          // if it did land, the holder becomes the owner, as the confirm step it missed would have made it.
+          if (this.#holds(raws.get(claim.id), unique, claim.term)) {
+            const owners = uniqueValueKeys(internals, unique, claim.term).owners;
+            const owner = await internals.context.client.hget(owners, claim.term);
+            if ((await this.#settle('confirm', claim.id, unique, claim.term)) === 1 && owner === null) log.add({ ...base, kind: 'missing-entry', key: owners });
+          }
+          await this.#settle('abandon', claim.id, unique, claim.term, claim.token);
+        }
+        log.add({ ...base, kind: 'stale-claim', key });
+      }
+    });
+  }
+}
