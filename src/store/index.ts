@@ -9,3 +9,5 @@ export type { CompoundIndexOptions, ModelOptions, ModelSchema } from './schema.j
 export type { CreateInputOf, FieldMap, FieldValue, NumericFieldOf, RowOf, UpdateInputOf } from './types.js';
 export { PROBLEM_KINDS } from './maintenance.js';
 export type { MaintenanceProgress, Problem, ProblemKind, ProgressListener, ReindexOptions, ReindexReport, VerifyOptions, VerifyReport } from './maintenance.js';
+export { DEFAULT_PAGE_SIZE, Query, query } from './query.js';
+export type { FieldCondition, FieldOperators, MergeSettings, QueryExplain, QueryPage, QueryPlan, QueryTerminal, SortField, Where } from './query.js';

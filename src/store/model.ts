@@ -13,6 +13,8 @@ import { decodeFieldValue } from './schema.js';
 import type { ModelSchema } from './schema.js';
 import { deleteScript, getScript, insertManyScript, sweepScript, writeScript } from './scripts/index.generated.js';
 import { addNewEntries, newEntries } from './new-entries.js';
+import { query } from './query.js';
+import type { Query, Where } from './query.js';
 import { drop as dropModel, reindex as reindexModel, verify as verifyModel } from './maintenance.js';
 import type { ReindexOptions, ReindexReport, VerifyOptions, VerifyReport } from './maintenance.js';
 import { UniqueClaims, uniqueTerm } from './unique-claims.js';
@@ -426,6 +428,16 @@ export class Model<M extends FieldMap> {
       }
     }
     return removed;
+  }
+
+  /** A query: `User.find({ name: 'Ada', score: { gte: 1 } }).sortBy('score', 'desc').limit(10).all()`. */
+  find(where?: Where<M>): Query<M> {
+    return query(this, where);
+  }
+
+  /** The exact number of live objects matching `where` (all objects without it). */
+  count(where?: Where<M>): Promise<number> {
+    return query(this, where).count();
   }
 
   /** Checks every index entry against the objects (both ways) and reports each inconsistency. */

@@ -1,0 +1,521 @@
+import { InvalidArgumentError } from '../core/errors.js';
+import { encodeKeyPart } from '../core/keys.js';
+import { ValidationError } from './errors.js';
+import { SCALAR_CODECS } from './fields.js';
+import type { ScalarKind } from './fields.js';
+import { checkId } from './input.js';
+import { foldCase } from './schema.js';
+import type { CompiledCompound, CompiledField, ModelSchema } from './schema.js';
+
+/** A score range as query.lua reads it: bound texts (`-inf` / `+inf` when open) and exclusive flags. */
+export interface NumRange {
+  readonly a: string;
+  readonly ae: 0 | 1;
+  readonly b: string;
+  readonly be: 0 | 1;
+}
+
+/** A byte-order range of terms (either bound may be absent), or a prefix. */
+export type TermRange = { readonly a?: string; readonly ae?: 0 | 1; readonly b?: string; readonly be?: 0 | 1 } | { readonly p: string };
+
+/**
+ * A node of the where tree query.lua evaluates. Leaves name the index that answers them
+ * (`f` the field in index key names, `h` the hash field a per-object check reads):
+ * `set` equality set terms (arrays: any member), `num` score ranges, `lex` term ranges or a prefix,
+ * `id` ids or id ranges, `uq` unique-hash terms, `cx` compound index entries (leading terms
+ * alternatives `v`, ranges `r` on the last field in the index order `o`).
+ */
+export type WhereNode =
+  | { readonly t: 'all' }
+  | { readonly t: 'none' }
+  | { readonly t: 'and' | 'or'; readonly c: readonly WhereNode[] }
+  | { readonly t: 'not'; readonly c: WhereNode }
+  | { readonly t: 'set'; readonly f: string; readonly h: string; readonly a: 0 | 1; readonly v: readonly string[] }
+  | { readonly t: 'num'; readonly f: string; readonly h: string; readonly r: readonly NumRange[] }
+  | { readonly t: 'lex'; readonly f: string; readonly h: string; readonly r: readonly TermRange[] }
+  | { readonly t: 'id'; readonly v: readonly string[] }
+  | { readonly t: 'id'; readonly r: readonly TermRange[] }
+  | { readonly t: 'uq'; readonly n: string; readonly h: readonly string[]; readonly v: readonly string[] }
+  | {
+      readonly t: 'cx';
+      readonly n: string;
+      readonly o: 'n' | 'l';
+      readonly h: readonly string[];
+      readonly lh: string;
+      readonly v: readonly (readonly string[])[];
+      readonly r: readonly (NumRange | TermRange)[];
+    };
+
+/** The result order as query.lua reads it: by id (`i`), a score index (`n`) or a lexical index (`l`). */
+export interface SortSpec {
+  readonly k: 'i' | 'n' | 'l';
+  readonly d: 'a' | 'd';
+  /** The sorted field (index key names). */
+  readonly f?: string;
+  /** The hash field holding its sort value (the folded term for case-insensitive strings). */
+  readonly h?: string;
+  /** A compound index the where fixes the leading fields of and whose last field is sorted. */
+  readonly x?: { readonly n: string; readonly v: readonly (readonly string[])[] };
+}
+
+/** What every partition's query script receives (ARGV[1], as JSON). */
+export interface CompiledQuery {
+  /** rows, ids or count. */
+  readonly m: 'rows' | 'ids' | 'count';
+  readonly w: WhereNode;
+  readonly s: SortSpec;
+  /** Most items each partition returns, -1 for all. */
+  readonly k: number;
+  /** Keyset cursor: the last item seen (its id and sort value text; no value = sorted among the missing). */
+  readonly c?: { readonly i: string; readonly v?: string };
+  /** Fields to return (all visible fields when absent). */
+  readonly sel?: readonly string[];
+}
+
+/** The most equality combinations a compound or unique lookup expands `in` lists into. */
+const MAX_COMBINATIONS = 64;
+/** The deepest nesting of $and / $or / $not. */
+const MAX_DEPTH = 32;
+const OPERATORS = new Set(['eq', 'in', 'ne', 'gt', 'gte', 'lt', 'lte', 'between', 'prefix']);
+
+interface Bound {
+  readonly text: string;
+  readonly excl: boolean;
+}
+
+/** A field of a condition: a schema field, or the object id. */
+type Target = CompiledField | 'id';
+
+type Cond =
+  | { readonly kind: 'eq'; readonly target: Target; readonly texts: readonly string[] }
+  | { readonly kind: 'range'; readonly target: Target; readonly lo?: Bound; readonly hi?: Bound }
+  | { readonly kind: 'prefix'; readonly target: Target; readonly p: string };
+
+/** A where tree after validation and value encoding, before index selection. */
+export type CondTree =
+  | { readonly t: 'all' }
+  | { readonly t: 'none' }
+  | { readonly t: 'and' | 'or'; readonly c: readonly CondTree[] }
+  | { readonly t: 'not'; readonly c: CondTree }
+  | { readonly t: 'cond'; readonly cond: Cond };
+
+/** Compares strings in UTF-8 byte order (which is code point order), as Redis orders them. */
+export function compareBytes(a: string, b: string): number {
+  if (a === b) return 0;
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    let x = a.charCodeAt(i);
+    let y = b.charCodeAt(i);
+    if (x !== y) {
+      // UTF-16 order differs from code point order only between surrogates and U+E000..U+FFFF.
+      if (x >= 0xd800 && y >= 0xd800) {
+        x = x >= 0xe000 ? x - 0x800 : x + 0x2000;
+        y = y >= 0xe000 ? y - 0x800 : y + 0x2000;
+      }
+      return x < y ? -1 : 1;
+    }
+  }
+  return a.length < b.length ? -1 : 1;
+}
+
+const nameOf = (target: Target): string => (target === 'id' ? 'id' : target.name);
+const hashField = (field: CompiledField): string => (field.folded ? `$t:${field.name}` : field.name);
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+function fail(target: CompiledField | string, reason: string): never {
+  throw new ValidationError(`where.${typeof target === 'string' ? target : target.name}`, reason);
+}
+
+/** The stored text of a query value (the codec of writes), folded for case-insensitive fields. */
+function encodeValue(target: Target, value: unknown, op: string): string {
+  try {
+    if (target === 'id') return op === 'eq' || op === 'in' || op === 'ne' ? checkId(value, 'id') : SCALAR_CODECS.string.encode(value, 'id');
+    const text = SCALAR_CODECS[target.scalar as ScalarKind].encode(value, target.name);
+    return target.folded ? foldCase(text) : text;
+  } catch (error) {
+    if (error instanceof InvalidArgumentError) fail(target, `${op}: ${error.reason}`);
+    throw error;
+  }
+}
+
+function compileOperators(target: Target, ops: Record<string, unknown>): CondTree[] {
+  const out: CondTree[] = [];
+  const range: { lo?: Bound; hi?: Bound } = {};
+  const cmp = rangeCompare(target);
+  const lower = (b: Bound): void => {
+    const lo = tighter(range.lo, b, cmp, 1);
+    if (lo) range.lo = lo;
+  };
+  const upper = (b: Bound): void => {
+    const hi = tighter(range.hi, b, cmp, -1);
+    if (hi) range.hi = hi;
+  };
+  for (const [op, value] of Object.entries(ops)) {
+    if (!OPERATORS.has(op)) fail(target, `unknown operator "${op}"; use eq, in, ne, gt, gte, lt, lte, between or prefix`);
+    if (value === undefined) continue;
+    switch (op) {
+      case 'eq':
+        out.push({ t: 'cond', cond: { kind: 'eq', target, texts: [encodeValue(target, value, op)] } });
+        break;
+      case 'ne':
+        out.push({ t: 'not', c: { t: 'cond', cond: { kind: 'eq', target, texts: [encodeValue(target, value, op)] } } });
+        break;
+      case 'in': {
+        if (!Array.isArray(value)) fail(target, 'in: expected an array of values');
+        const texts = [...new Set((value as unknown[]).map((v) => encodeValue(target, v, op)))];
+        out.push(texts.length === 0 ? { t: 'none' } : { t: 'cond', cond: { kind: 'eq', target, texts } });
+        break;
+      }
+      case 'gt':
+      case 'gte':
+        lower({ text: encodeValue(target, value, op), excl: op === 'gt' });
+        break;
+      case 'lt':
+      case 'lte':
+        upper({ text: encodeValue(target, value, op), excl: op === 'lt' });
+        break;
+      case 'between': {
+        if (!Array.isArray(value) || value.length !== 2) fail(target, 'between: expected [low, high]');
+        const [a, b] = value as [unknown, unknown];
+        lower({ text: encodeValue(target, a, op), excl: false });
+        upper({ text: encodeValue(target, b, op), excl: false });
+        break;
+      }
+      default: {
+        if (target !== 'id' && target.scalar !== 'string') fail(target, 'prefix: applies to string fields only');
+        out.push({ t: 'cond', cond: { kind: 'prefix', target, p: encodeValue(target, value, op) } });
+      }
+    }
+  }
+  if (range.lo !== undefined || range.hi !== undefined) out.push({ t: 'cond', cond: { kind: 'range', target, ...range } });
+  return out;
+}
+
+function rangeCompare(target: Target): (a: string, b: string) => number {
+  if (target !== 'id' && target.scalar !== 'string') return (a, b) => Math.sign(Number(a) - Number(b));
+  return compareBytes;
+}
+
+/** The tighter of two bounds: the larger lower bound (`side` 1) or the smaller upper bound (-1). */
+function tighter(a: Bound | undefined, b: Bound | undefined, cmp: (x: string, y: string) => number, side: 1 | -1): Bound | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  const c = cmp(a.text, b.text) * side;
+  if (c !== 0) return c > 0 ? a : b;
+  return a.excl ? a : b;
+}
+
+function compileField(schema: ModelSchema, name: string, condition: unknown): CondTree[] {
+  let target: Target;
+  if (name === 'id') {
+    target = 'id';
+  } else {
+    const field = schema.fields.get(name);
+    if (field === undefined) fail(name, `is not a field of model ${schema.name}`);
+    if (field.kind === 'json') fail(name, 'json fields cannot be queried; index a scalar field instead');
+    target = field;
+  }
+  if (condition === null) fail(target, 'cannot be null; use ne or $not to find objects without a value');
+  if (isPlainObject(condition)) return compileOperators(target, condition);
+  if (Array.isArray(condition)) fail(target, 'an array is not a value to match; use { in: [...] }');
+  return [{ t: 'cond', cond: { kind: 'eq', target, texts: [encodeValue(target, condition, 'eq')] } }];
+}
+
+/** Validates a where object and encodes its values; index selection happens in {@link finalizeWhere}. */
+export function compileWhere(schema: ModelSchema, where: unknown, depth = 0): CondTree {
+  if (depth > MAX_DEPTH) throw new ValidationError('where', `nests $and / $or / $not deeper than ${String(MAX_DEPTH)} levels`);
+  if (!isPlainObject(where)) throw new ValidationError('where', 'must be a plain object of field conditions');
+  const children: CondTree[] = [];
+  for (const [key, value] of Object.entries(where)) {
+    if (value === undefined) continue;
+    if (key === '$and' || key === '$or') {
+      if (!Array.isArray(value)) throw new ValidationError(`where.${key}`, 'must be an array of where objects');
+      const list = (value as unknown[]).map((w) => compileWhere(schema, w, depth + 1));
+      children.push(key === '$and' ? { t: 'and', c: list } : list.length === 0 ? { t: 'none' } : { t: 'or', c: list });
+    } else if (key === '$not') {
+      children.push({ t: 'not', c: compileWhere(schema, value, depth + 1) });
+    } else {
+      children.push(...compileField(schema, key, value));
+    }
+  }
+  return { t: 'and', c: children };
+}
+
+/** Index terms of an equality: folded texts, and both zeros for numbers (`-0` and `0` are stored apart). */
+function termsOf(cond: Cond & { kind: 'eq' }): string[] {
+  const terms = new Set(cond.texts);
+  if (cond.target !== 'id' && cond.target.scalar === 'number') {
+    for (const t of cond.texts) if (Number(t) === 0) terms.add('0').add('-0');
+  }
+  return [...terms];
+}
+
+/** Distinct values of an equality (numbers compared as numbers). */
+function pointsOf(cond: Cond & { kind: 'eq' }): string[] {
+  if (cond.target === 'id' || cond.target.scalar === 'string') return [...new Set(cond.texts)];
+  const seen = new Map<number, string>();
+  for (const t of cond.texts) if (!seen.has(Number(t))) seen.set(Number(t), t);
+  return [...seen.values()];
+}
+
+const fullNum: NumRange = { a: '-inf', ae: 0, b: '+inf', be: 0 };
+
+function numRanges(cond: Cond): NumRange[] {
+  if (cond.kind === 'eq') return pointsOf(cond).map((p) => ({ a: p, ae: 0, b: p, be: 0 }));
+  if (cond.kind === 'range') {
+    return [{ a: cond.lo?.text ?? '-inf', ae: cond.lo?.excl === true ? 1 : 0, b: cond.hi?.text ?? '+inf', be: cond.hi?.excl === true ? 1 : 0 }];
+  }
+  return [fullNum];
+}
+
+function termRanges(cond: Cond): TermRange[] {
+  if (cond.kind === 'eq') return pointsOf(cond).map((p) => ({ a: p, ae: 0, b: p, be: 0 }));
+  if (cond.kind === 'prefix') return [{ p: cond.p }];
+  const r: { a?: string; ae?: 0 | 1; b?: string; be?: 0 | 1 } = {};
+  if (cond.lo) Object.assign(r, { a: cond.lo.text, ae: cond.lo.excl ? 1 : 0 });
+  if (cond.hi) Object.assign(r, { b: cond.hi.text, be: cond.hi.excl ? 1 : 0 });
+  return [r];
+}
+
+/** The index leaf answering one condition alone, or a ValidationError saying why none can. */
+function leafOf(schema: ModelSchema, cond: Cond): WhereNode {
+  const target = cond.target;
+  if (target === 'id') {
+    if (cond.kind === 'eq') return { t: 'id', v: pointsOf(cond) };
+    return { t: 'id', r: termRanges(cond) };
+  }
+  const f = target.name;
+  if (cond.kind === 'eq') {
+    if (target.setIndex) return { t: 'set', f, h: hashField(target), a: target.kind === 'array' ? 1 : 0, v: termsOf(cond) };
+    if (target.scoreIndex) return { t: 'num', f, h: f, r: numRanges(cond) };
+    if (target.lexIndex) return { t: 'lex', f, h: hashField(target), r: termRanges(cond) };
+    if (target.unique && schema.partitions === 1) return { t: 'uq', n: f, h: [hashField(target)], v: termsOf(cond) };
+    if (target.unique) fail(target, 'has only a unique constraint, whose values a model with several partitions keeps outside the partitions; add index() to query it');
+    fail(target, `has no index to answer equality; add index()${compoundHint(schema, target)}`);
+  }
+  const op = cond.kind === 'prefix' ? 'prefix' : 'a range';
+  if (target.kind === 'array') fail(target, `${op} cannot apply to an array field; arrays answer eq, in and ne (by member)`);
+  if (target.kind === 'boolean') fail(target, `${op} cannot apply to a boolean; booleans answer eq, in and ne`);
+  if (cond.kind === 'prefix') {
+    if (target.lexIndex) return { t: 'lex', f, h: hashField(target), r: termRanges(cond) };
+    fail(target, `prefix needs a lexical index; add sortable()${compoundHint(schema, target)}`);
+  }
+  if (target.scoreIndex) return { t: 'num', f, h: f, r: numRanges(cond) };
+  if (target.lexIndex) return { t: 'lex', f, h: hashField(target), r: termRanges(cond) };
+  fail(target, `a range needs an ordered index; add sortable()${compoundHint(schema, target)}`);
+}
+
+function compoundHint(schema: ModelSchema, field: CompiledField): string {
+  const c = schema.compounds.find((x) => x.fields.includes(field.name));
+  if (c === undefined) return '';
+  const lead = c.fields.slice(0, -1).join(', ');
+  return ` (compound index ${c.name} answers it only together with equality on ${lead} and a condition on ${c.fields[c.fields.length - 1] ?? ''})`;
+}
+
+function product(lists: readonly (readonly string[])[]): string[][] {
+  let out: string[][] = [[]];
+  for (const list of lists) out = out.flatMap((prefix) => list.map((t) => [...prefix, t]));
+  return out;
+}
+
+interface AndContext {
+  readonly schema: ModelSchema;
+  /** The sorted field, when this AND is the whole where (a compound may then serve the order). */
+  readonly sortField: string | undefined;
+  /** Receives a compound index that can walk the sort order. */
+  onSortCompound(x: { n: string; v: string[][] }): void;
+}
+
+/**
+ * Merges the conditions of one AND on the same field: ranges intersect into one, and equalities
+ * on a scalar field intersect their values (null when nothing can match).
+ */
+function mergeSameField(conds: Cond[]): Cond[] | null {
+  const out: Cond[] = [];
+  const at = new Map<string, number>();
+  for (const cond of conds) {
+    const scalar = cond.target === 'id' || cond.target.kind !== 'array';
+    if (cond.kind === 'prefix' || (cond.kind === 'eq' && !scalar)) {
+      out.push(cond);
+      continue;
+    }
+    const slot = `${cond.kind}:${nameOf(cond.target)}`;
+    const index = at.get(slot);
+    if (index === undefined) {
+      at.set(slot, out.length);
+      out.push(cond);
+      continue;
+    }
+    const prev = out[index] as Cond;
+    if (prev.kind === 'range' && cond.kind === 'range') {
+      const cmp = rangeCompare(cond.target);
+      const lo = tighter(prev.lo, cond.lo, cmp, 1);
+      const hi = tighter(prev.hi, cond.hi, cmp, -1);
+      out[index] = { kind: 'range', target: cond.target, ...(lo ? { lo } : {}), ...(hi ? { hi } : {}) };
+    } else if (prev.kind === 'eq' && cond.kind === 'eq') {
+      const numeric = cond.target !== 'id' && cond.target.scalar !== 'string';
+      const keyOf = (text: string): string => (numeric ? String(Number(text)) : text);
+      const keep = new Set(cond.texts.map(keyOf));
+      const texts = prev.texts.filter((text) => keep.has(keyOf(text)));
+      if (texts.length === 0) return null;
+      out[index] = { kind: 'eq', target: cond.target, texts };
+    }
+  }
+  return out;
+}
+
+/**
+ * Uses multi-field unique constraints and compound indexes for the conditions of one AND. A
+ * leading equality can serve several compounds; each compound takes the condition on its last
+ * field. Returns null when the conditions contradict each other.
+ */
+function combine(conds: Cond[], ctx: AndContext): { leaves: WhereNode[]; rest: Cond[] } | null {
+  const { schema } = ctx;
+  const merged = mergeSameField(conds);
+  if (merged === null) return null;
+  let rest = merged;
+  const leaves: WhereNode[] = [];
+  const eqOf = (name: string): (Cond & { kind: 'eq' }) | undefined =>
+    rest.find((c): c is Cond & { kind: 'eq' } => c.kind === 'eq' && nameOf(c.target) === name);
+  if (schema.partitions === 1) {
+    for (const unique of schema.uniques) {
+      if (unique.fields.length < 2) continue;
+      const eqs = unique.fields.map(eqOf);
+      if (eqs.some((e) => e === undefined)) continue;
+      const lists = (eqs as (Cond & { kind: 'eq' })[]).map(termsOf);
+      if (lists.reduce((n, l) => n * l.length, 1) > MAX_COMBINATIONS) continue;
+      const v = product(lists).map((parts) => parts.map((p) => encodeKeyPart(p)).join(':'));
+      leaves.push({ t: 'uq', n: unique.name, h: unique.fields.map((n) => hashField(schema.fields.get(n) as CompiledField)), v });
+      rest = rest.filter((c) => !eqs.includes(c as Cond & { kind: 'eq' }));
+    }
+  }
+  const covered = new Set<Cond>();
+  for (const compound of schema.compounds) {
+    const leading = compound.fields.slice(0, -1);
+    const lastName = compound.fields[compound.fields.length - 1] as string;
+    const last = schema.fields.get(lastName) as CompiledField;
+    const eqs = leading.map(eqOf);
+    if (eqs.some((e) => e === undefined)) continue;
+    const lists = (eqs as (Cond & { kind: 'eq' })[]).map(termsOf);
+    if (lists.reduce((n, l) => n * l.length, 1) > MAX_COMBINATIONS) continue;
+    const v = product(lists);
+    const onLast =
+      rest.find((c) => c.kind === 'range' && nameOf(c.target) === lastName) ??
+      rest.find((c) => c.kind === 'eq' && nameOf(c.target) === lastName) ??
+      (compound.order === 'lex' ? rest.find((c) => c.kind === 'prefix' && nameOf(c.target) === lastName) : undefined);
+    if (onLast === undefined && !(last.definition.required && eqs.some((e) => !covered.has(e as Cond)))) {
+      if (ctx.sortField === lastName && v.length === 1) ctx.onSortCompound({ n: compound.name, v });
+      continue;
+    }
+    leaves.push(compoundLeaf(schema, compound, v, onLast));
+    for (const e of eqs) covered.add(e as Cond);
+    if (onLast) rest = rest.filter((c) => c !== onLast);
+  }
+  return { leaves, rest: rest.filter((c) => !covered.has(c)) };
+}
+
+function compoundLeaf(schema: ModelSchema, compound: CompiledCompound, v: string[][], onLast: Cond | undefined): WhereNode {
+  const fields = compound.fields.map((n) => schema.fields.get(n) as CompiledField);
+  const last = fields.pop() as CompiledField;
+  const score = compound.order === 'score';
+  const r = onLast === undefined ? [score ? fullNum : {}] : score ? numRanges(onLast) : termRanges(onLast);
+  return { t: 'cx', n: compound.name, o: score ? 'n' : 'l', h: fields.map(hashField), lh: hashField(last), v, r };
+}
+
+function simplifyAnd(children: WhereNode[]): WhereNode {
+  const flat: WhereNode[] = [];
+  for (const c of children) {
+    if (c.t === 'none') return c;
+    if (c.t === 'all') continue;
+    if (c.t === 'and') flat.push(...c.c);
+    else flat.push(c);
+  }
+  if (flat.length === 0) return { t: 'all' };
+  return flat.length === 1 ? (flat[0] as WhereNode) : { t: 'and', c: flat };
+}
+
+function finalize(tree: CondTree, ctx: AndContext): WhereNode {
+  switch (tree.t) {
+    case 'all':
+    case 'none':
+      return tree;
+    case 'not': {
+      const inner = finalize(tree.c, { ...ctx, sortField: undefined });
+      if (inner.t === 'all') return { t: 'none' };
+      if (inner.t === 'none') return { t: 'all' };
+      if (inner.t === 'not') return inner.c;
+      return { t: 'not', c: inner };
+    }
+    case 'or': {
+      const children: WhereNode[] = [];
+      for (const c of tree.c) {
+        const inner = finalize(c, { ...ctx, sortField: undefined });
+        if (inner.t === 'all') return inner;
+        if (inner.t === 'or') children.push(...inner.c);
+        else if (inner.t !== 'none') children.push(inner);
+      }
+      if (children.length === 0) return { t: 'none' };
+      return children.length === 1 ? (children[0] as WhereNode) : { t: 'or', c: children };
+    }
+    default: {
+      // Flatten nested ANDs so that conditions from several where() calls and $and meet.
+      const conds: Cond[] = [];
+      const others: CondTree[] = [];
+      const visit = (node: CondTree): void => {
+        if (node.t === 'and') node.c.forEach(visit);
+        else if (node.t === 'cond') conds.push(node.cond);
+        else others.push(node);
+      };
+      visit(tree);
+      const combined = combine(conds, ctx);
+      if (combined === null) return { t: 'none' };
+      const { leaves, rest } = combined;
+      const children = [...leaves, ...rest.map((c) => leafOf(ctx.schema, c)), ...others.map((o) => finalize(o, { ...ctx, sortField: undefined }))];
+      return simplifyAnd(children);
+    }
+  }
+}
+
+/** Chooses the index of every condition; throws ValidationError for one no index can answer. */
+export function finalizeWhere(schema: ModelSchema, tree: CondTree, sortField?: string): { where: WhereNode; sortCompound?: SortSpec['x'] } {
+  let sortCompound: SortSpec['x'];
+  const where = finalize(tree, {
+    schema,
+    sortField,
+    onSortCompound: (x) => {
+      sortCompound ??= x;
+    },
+  });
+  return sortCompound === undefined ? { where } : { where, sortCompound };
+}
+
+/** A validated sort order. */
+export interface SortOrder {
+  readonly field: string;
+  readonly direction: 'asc' | 'desc';
+  readonly kind: 'id' | 'score' | 'lex';
+}
+
+/** Validates a sortBy: 'id', or a field with a score or lexical index. */
+export function compileSort(schema: ModelSchema, field: unknown, direction: unknown): SortOrder {
+  if (direction !== 'asc' && direction !== 'desc') throw new ValidationError('sortBy', "direction must be 'asc' or 'desc'");
+  if (field === 'id') return { field, direction, kind: 'id' };
+  const compiled = typeof field === 'string' ? schema.fields.get(field) : undefined;
+  if (compiled === undefined) throw new ValidationError('sortBy', `${JSON.stringify(field)} is not a field of model ${schema.name}`);
+  if (compiled.scoreIndex) return { field: compiled.name, direction, kind: 'score' };
+  if (compiled.lexIndex) return { field: compiled.name, direction, kind: 'lex' };
+  throw new ValidationError('sortBy', `field "${compiled.name}" has no score or lexical index; add sortable()`);
+}
+
+/** The SortSpec query.lua reads for an order. */
+export function sortSpec(schema: ModelSchema, order: SortOrder, x?: SortSpec['x']): SortSpec {
+  const d = order.direction === 'asc' ? 'a' : 'd';
+  if (order.kind === 'id') return { k: 'i', d };
+  const field = schema.fields.get(order.field) as CompiledField;
+  return { k: order.kind === 'score' ? 'n' : 'l', d, f: field.name, h: hashField(field), ...(x ? { x } : {}) };
+}

@@ -1,0 +1,289 @@
+import type { ScriptPlan } from '../core/script.js';
+import { ValidationError } from './errors.js';
+import { decodeRow } from './input.js';
+import type { ModelInternals } from './model-internals.js';
+import type { Model } from './model.js';
+import { compileSort, compileWhere, finalizeWhere, sortSpec } from './query-compile.js';
+import type { CompiledQuery, CondTree, SortOrder } from './query-compile.js';
+import { decodeCursor, encodeCursor, gatherItems, partitionPlans, scatter } from './query-run.js';
+import type { PartitionAnswer, QueryItem } from './query-run.js';
+import type { FieldMap, FieldValue, RowOf, Simplify } from './types.js';
+
+type Element<V> = V extends readonly (infer E)[] ? E : V;
+type Ranged<V> = [V] extends [boolean] ? never : V;
+
+/** Operators of one field condition, typed by the field's value (arrays: by member). */
+export interface FieldOperators<V> {
+  /** Equal (arrays: has this member). */
+  eq?: V;
+  /** Equal to any of these (arrays: has any of these members). */
+  in?: readonly V[];
+  /** Not equal; objects without the field match too. */
+  ne?: V;
+  gt?: Ranged<V>;
+  gte?: Ranged<V>;
+  lt?: Ranged<V>;
+  lte?: Ranged<V>;
+  /** Inclusive range `[low, high]`. */
+  between?: readonly [Ranged<V>, Ranged<V>];
+  /** Starts with (strings with sortable(); byte-wise after case folding for case-insensitive fields). */
+  prefix?: [V] extends [string] ? string : never;
+}
+
+/** A field condition: a value (equality) or operators. */
+export type FieldCondition<V> = V | FieldOperators<V>;
+
+/**
+ * A query filter: field conditions (all must hold), `id`, and `$and` / `$or` / `$not`.
+ * `undefined` conditions are ignored.
+ */
+export type Where<M extends FieldMap> = { [K in keyof M & string]?: FieldCondition<Element<FieldValue<M[K]>>> } & {
+  id?: FieldCondition<string>;
+  $and?: readonly Where<M>[];
+  $or?: readonly Where<M>[];
+  $not?: Where<M>;
+};
+
+/** Fields a query can sort by (an index decides at run time): scalars that order, and `id`. */
+export type SortField<M extends FieldMap> =
+  | 'id'
+  | { [K in keyof M & string]: FieldValue<M[K]> extends string | number | Date ? K : never }[keyof M & string];
+
+/** A page of results and the cursor of the next page (null on the last page). */
+export interface QueryPage<R> {
+  readonly items: R[];
+  readonly nextCursor: string | null;
+}
+
+/** What a terminal method fetches. */
+export type QueryTerminal = 'all' | 'ids' | 'first' | 'count' | 'page';
+
+/** How the gathered partition answers are combined. */
+export interface MergeSettings {
+  /** `sum` counts, `merge` k-way merges ordered per-partition top lists, `sort` sorts every match. */
+  readonly combine: 'sum' | 'merge' | 'sort';
+  readonly order: SortOrder;
+  readonly offset: number;
+  readonly limit: number | null;
+  /** Items each partition returns at most (offset + limit, one more for a page), or null for all. */
+  readonly perPartition: number | null;
+  /** Selected fields, or null for whole rows. */
+  readonly select: readonly string[] | null;
+}
+
+/** A compiled query: frozen plain data, one read-only script call per partition. */
+export interface QueryPlan {
+  readonly model: string;
+  readonly terminal: QueryTerminal;
+  /** What each partition's script receives (the same for every partition). */
+  readonly query: CompiledQuery;
+  /** The script calls, index = partition. */
+  readonly partitions: readonly ScriptPlan[];
+  readonly merge: MergeSettings;
+}
+
+/** What each partition's planner did, from {@link Query.explain}. */
+export interface QueryExplain {
+  readonly plan: QueryPlan;
+  readonly partitions: readonly { readonly partition: number; readonly strategy: string; readonly examined: number; readonly returned: number; readonly micros: number }[];
+}
+
+/** The state of a query builder. */
+export interface QueryState {
+  readonly wheres: readonly CondTree[];
+  readonly order: SortOrder | null;
+  readonly limit: number | null;
+  readonly offset: number;
+  readonly after: string | null;
+  readonly select: readonly string[] | null;
+}
+
+/** Page size of page() without limit(). */
+export const DEFAULT_PAGE_SIZE = 100;
+
+const ID_ORDER: SortOrder = Object.freeze({ field: 'id', direction: 'asc', kind: 'id' });
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
+
+function count(value: unknown, what: string): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) throw new ValidationError(what, 'must be a non-negative integer');
+  return value;
+}
+
+/**
+ * An immutable query over a model: every method returns a new Query; terminal methods (`all`,
+ * `ids`, `first`, `count`, `page`) run one read-only script call per partition, pipelined per slot.
+ * Without sortBy, results are in id order (byte-wise); ties of a sort break by id ascending;
+ * objects without the sorted field come last. Expired objects never appear and are not counted.
+ */
+export class Query<M extends FieldMap, R = RowOf<M>> {
+  readonly #internals: ModelInternals;
+  readonly #state: QueryState;
+
+  /** @internal Use {@link query} or `Model.find`. */
+  constructor(internals: ModelInternals, state: QueryState) {
+    this.#internals = internals;
+    this.#state = state;
+  }
+
+  #with<R2 = R>(patch: Partial<QueryState>): Query<M, R2> {
+    return new Query<M, R2>(this.#internals, { ...this.#state, ...patch });
+  }
+
+  /** Adds conditions (AND with the existing ones). */
+  where(more: Where<M>): Query<M, R> {
+    return this.#with({ wheres: [...this.#state.wheres, compileWhere(this.#internals.schema, more)] });
+  }
+
+  /** Orders by a field with a score or lexical index, or by id. @defaultValue id ascending */
+  sortBy(field: SortField<M>, direction: 'asc' | 'desc' = 'asc'): Query<M, R> {
+    return this.#with({ order: compileSort(this.#internals.schema, field, direction) });
+  }
+
+  /** Returns at most n items. @defaultValue all (page(): 100) */
+  limit(n: number): Query<M, R> {
+    return this.#with({ limit: count(n, 'limit') });
+  }
+
+  /** Skips n items (prefer after() for deep paging). @defaultValue 0 */
+  offset(n: number): Query<M, R> {
+    return this.#with({ offset: count(n, 'offset') });
+  }
+
+  /** Starts after the item a page()'s nextCursor points at (keyset paging); undefined clears it. */
+  after(cursor: string | undefined): Query<M, R> {
+    if (cursor !== undefined && (typeof cursor !== 'string' || cursor === '')) throw new ValidationError('after', 'must be a cursor string from page()');
+    return this.#with({ after: cursor ?? null });
+  }
+
+  /** Returns only these fields (and id). */
+  select<K extends keyof M & string>(fields: readonly K[]): Query<M, Simplify<Pick<RowOf<M>, Extract<'id' | K, keyof RowOf<M>>>>> {
+    const list: unknown = fields;
+    if (!Array.isArray(list)) throw new ValidationError('select', 'must be an array of field names');
+    for (const name of list) {
+      if (typeof name !== 'string' || !this.#internals.schema.fields.has(name)) {
+        throw new ValidationError('select', `${JSON.stringify(name)} is not a field of model ${this.#internals.schema.name}`);
+      }
+    }
+    return this.#with({ select: [...new Set(list as string[])] });
+  }
+
+  /** The compiled plan of a terminal, without running it. */
+  plan(terminal: QueryTerminal = 'all'): QueryPlan {
+    const schema = this.#internals.schema;
+    const state = this.#state;
+    const isCount = terminal === 'count';
+    const order = state.order ?? ID_ORDER;
+    const tree: CondTree = { t: 'and', c: state.wheres };
+    const { where, sortCompound } = finalizeWhere(schema, tree, isCount || order.kind === 'id' ? undefined : order.field);
+    let limit = state.limit;
+    if (terminal === 'first') limit = 1;
+    if (terminal === 'page') {
+      limit ??= DEFAULT_PAGE_SIZE;
+      if (limit === 0) throw new ValidationError('limit', 'a page needs a limit of at least 1');
+    }
+    if (isCount) limit = null;
+    const offset = isCount ? 0 : state.offset;
+    const want = isCount || limit === null ? null : offset + limit + (terminal === 'page' ? 1 : 0);
+    if (want !== null && !Number.isSafeInteger(want)) throw new ValidationError('limit', 'offset + limit is too large');
+    const rows = terminal !== 'ids' && !isCount;
+    const cursor = !isCount && state.after !== null ? decodeCursor(state.after, order) : undefined;
+    const query: CompiledQuery = {
+      m: isCount ? 'count' : rows ? 'rows' : 'ids',
+      w: where,
+      s: isCount ? { k: 'i', d: 'a' } : sortSpec(schema, order, sortCompound),
+      k: want ?? -1,
+      ...(cursor ? { c: cursor } : {}),
+      ...(rows && state.select ? { sel: state.select } : {}),
+    };
+    return deepFreeze({
+      model: schema.name,
+      terminal,
+      query,
+      partitions: partitionPlans(this.#internals, query),
+      merge: {
+        combine: isCount ? 'sum' : want === null ? 'sort' : 'merge',
+        order,
+        offset,
+        limit,
+        perPartition: want,
+        select: rows ? state.select : null,
+      },
+    });
+  }
+
+  async #run(terminal: QueryTerminal): Promise<{ plan: QueryPlan; answers: PartitionAnswer[]; items: QueryItem[] }> {
+    const plan = this.plan(terminal);
+    const { merge } = plan;
+    if (merge.limit === 0) return { plan, answers: [], items: [] };
+    const answers = await scatter(this.#internals, plan.partitions);
+    const items = merge.combine === 'sum' ? [] : gatherItems(answers, merge.order, merge.perPartition);
+    return { plan, answers, items };
+  }
+
+  #row(item: QueryItem): R {
+    return decodeRow(this.#internals.schema, item.id, item.fields ?? []) as R;
+  }
+
+  #window(items: readonly QueryItem[], merge: MergeSettings): QueryItem[] {
+    return items.slice(merge.offset, merge.limit === null ? undefined : merge.offset + merge.limit);
+  }
+
+  /** Every matching row (after offset, up to limit). */
+  async all(): Promise<R[]> {
+    const { plan, items } = await this.#run('all');
+    return this.#window(items, plan.merge).map((item) => this.#row(item));
+  }
+
+  /** The ids of the matching objects, in result order. */
+  async ids(): Promise<string[]> {
+    const { plan, items } = await this.#run('ids');
+    return this.#window(items, plan.merge).map((item) => item.id);
+  }
+
+  /** The first matching row, or null. */
+  async first(): Promise<R | null> {
+    const { plan, items } = await this.#run('first');
+    const [item] = this.#window(items, plan.merge);
+    return item === undefined ? null : this.#row(item);
+  }
+
+  /** The exact number of matching live objects (sortBy, limit, offset and after do not apply). */
+  async count(): Promise<number> {
+    const { answers } = await this.#run('count');
+    return answers.reduce((sum, a) => sum + a.count, 0);
+  }
+
+  /** One page (limit, default 100) and the cursor of the next: `query.after(page.nextCursor).page()`. */
+  async page(): Promise<QueryPage<R>> {
+    const { plan, items } = await this.#run('page');
+    const { merge } = plan;
+    const window = this.#window(items, merge);
+    const last = window[window.length - 1];
+    const more = items.length > merge.offset + (merge.limit ?? 0);
+    const nextCursor = more && last !== undefined ? encodeCursor(merge.order, last.id, merge.order.kind === 'id' ? null : last.value) : null;
+    return { items: window.map((item) => this.#row(item)), nextCursor };
+  }
+
+  /** Runs a terminal and reports how each partition answered it (strategy, objects examined). */
+  async explain(terminal: QueryTerminal = 'all'): Promise<QueryExplain> {
+    const { plan, answers } = await this.#run(terminal);
+    return deepFreeze({
+      plan,
+      partitions: answers.map((a) => ({ partition: a.partition, strategy: a.strategy, examined: a.examined, returned: a.items.length, micros: a.micros })),
+    });
+  }
+}
+
+/** A new query over a model; `model.find(where)` is the same. */
+export function query<M extends FieldMap>(model: Model<M>, where?: Where<M>): Query<M> {
+  const internals = model.internals;
+  const base = new Query<M>(internals, { wheres: [], order: null, limit: null, offset: 0, after: null, select: null });
+  return where === undefined ? base : base.where(where);
+}

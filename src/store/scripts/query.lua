@@ -1,0 +1,429 @@
+#!lua flags=no-writes
+-- Answers one query on one partition in a single call: picks how to find candidates from the
+-- index cardinalities, checks every condition per candidate, orders, pages after a cursor and
+-- returns rows, ids or a count. Expired objects (expiry <= server time) never match.
+-- KEYS[1] ids: the partition's sorted set of ids (score 0); the partition's hash tag is its prefix
+-- KEYS[2] expiry: the partition's sorted set of expiry times (ms) by id
+-- ARGV[1] query: the compiled query as JSON (see src/store/query-compile.ts): m mode (rows, ids,
+--   count), w where tree, s order, k most items to return (-1 for all), c cursor, sel fields
+-- returns unknown[]: {count (count mode) or 0, strategy, objects examined, server microseconds
+--   spent, items as a JSON array of [id, sort value text or false (missing, or ordered by id),
+--   rows only: flat field/value list (with the hidden '$' fields unless fields are selected)]}
+-- @include _object.lua
+local Q = cjson.decode(ARGV[1])
+local ids_key, exp_key = KEYS[1], KEYS[2]
+local base = string.sub(ids_key, 1, -5)
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+local N = redis.call('ZCARD', ids_key)
+local K = Q.k
+
+-- Expired objects: usually none; a few are looked up in a table, many one by one.
+local nexp = redis.call('ZCOUNT', exp_key, '-inf', now)
+local dead, dead_list
+if nexp > 0 and nexp <= 20000 then
+  dead_list, dead = redis.call('ZRANGEBYSCORE', exp_key, '-inf', now), {}
+  for _, id in ipairs(dead_list) do dead[id] = true end
+end
+local function alive(id)
+  if nexp == 0 then return true end
+  if dead then return not dead[id] end
+  local at = redis.call('ZSCORE', exp_key, id)
+  return not (at and tonumber(at) <= now)
+end
+
+-- @include _query.lua
+
+-- Hash fields every candidate is read for: '$v' (existence) first, then what the checks need.
+local hfields, hpos = {}, {}
+local function need(h)
+  if not hpos[h] then
+    hfields[#hfields + 1] = h
+    hpos[h] = #hfields + 1
+  end
+  return hpos[h]
+end
+local root = Q.w
+prepare(root, need)
+local S = Q.s
+local kind, desc = S.k, S.d == 'd'
+if kind ~= 'i' then S.i = need(S.h) end
+
+local examined = 0
+local NO_FIELDS = {}
+-- The HMGET reply of a live object matching `node`, or nil. Every candidate exists (indexes and
+-- the ids set hold existing objects only), so nothing is read when no condition reads a field.
+local function test(id, node)
+  if not alive(id) then return nil end
+  examined = examined + 1
+  if #hfields == 0 then return check(node, id, NO_FIELDS) and NO_FIELDS or nil end
+  local vals = redis.call('HMGET', base .. ':h:' .. enc(id), '$v', unpack(hfields))
+  if not vals[1] or not check(node, id, vals) then return nil end
+  return vals
+end
+
+-- Result order: sort value (missing last) in the asked direction, then id ascending.
+local function before(x, y)
+  if kind == 'i' then
+    local c = bcmp(x.id, y.id)
+    if desc then return c > 0 end
+    return c < 0
+  end
+  local a, b = x.v, y.v
+  if a == nil or b == nil then
+    if a ~= nil then return true end
+    if b ~= nil then return false end
+    return bcmp(x.id, y.id) < 0
+  end
+  if a ~= b then
+    local lt
+    if kind == 'n' then lt = a < b else lt = bcmp(a, b) < 0 end
+    if desc then return not lt end
+    return lt
+  end
+  return bcmp(x.id, y.id) < 0
+end
+
+local function item(id, vals)
+  if kind == 'i' then return { id = id } end
+  local s = vals[S.i]
+  if not s then return { id = id } end
+  return { id = id, s = s, v = kind == 'n' and tonumber(s) or s }
+end
+
+local cur
+if Q.c then
+  cur = { id = Q.c.i }
+  if kind ~= 'i' and Q.c.v then cur.s = Q.c.v; cur.v = kind == 'n' and tonumber(Q.c.v) or Q.c.v end
+end
+
+-- Filter strategy: enumerate candidates, check each, keep those after the cursor.
+local function run_filter(node)
+  local seen, items = {}, {}
+  enumerate(node, function(id)
+    if seen[id] then return end
+    seen[id] = true
+    if kind == 'i' and cur and not before(cur, { id = id }) then return end
+    local vals = test(id, node)
+    if vals then
+      local it = item(id, vals)
+      if cur == nil or before(cur, it) then items[#items + 1] = it end
+    end
+  end)
+  return items
+end
+
+-- Walks the ids set in id order after `after`, keeping the first k matches.
+local function walk_ids(node, k, after, rev)
+  local items, chunk = {}, chunk_for(k)
+  if rev then
+    local r = after and redis.call('ZLEXCOUNT', ids_key, '-', '(' .. after) or N
+    while r > 0 do
+      local a = math.max(0, r - chunk)
+      local list = redis.call('ZRANGE', ids_key, a, r - 1)
+      for i = #list, 1, -1 do
+        if test(list[i], node) then
+          items[#items + 1] = { id = list[i] }
+          if k >= 0 and #items >= k then return items end
+        end
+      end
+      r, chunk = a, math.min(chunk * 2, 2048)
+    end
+    return items
+  end
+  local r = after and redis.call('ZLEXCOUNT', ids_key, '-', '[' .. after) or 0
+  while r < N do
+    local list = redis.call('ZRANGE', ids_key, r, r + chunk - 1)
+    for _, id in ipairs(list) do
+      if test(id, node) then
+        items[#items + 1] = { id = id }
+        if k >= 0 and #items >= k then return items end
+      end
+    end
+    r, chunk = r + chunk, math.min(chunk * 2, 2048)
+  end
+  return items
+end
+
+-- Matches in id order (ascending, or descending when `rev`): walk the ids set or filter,
+-- whichever reads fewer objects.
+local function by_id(node, k, after, rev)
+  local walk = N
+  if k >= 0 then walk = math.min(N, k * N / math.max(match_est(node), 1)) end
+  if walk <= enum_cost(node) then return walk_ids(node, k, after, rev), 'walk' end
+  return top(run_filter(node), k, before), 'filter'
+end
+
+-- An ordered source for the sort: an index key (score or lexical members) and the rank range
+-- [lo, hi) of a value range in it.
+local function source(key, r, name)
+  local lo, hi = 0, redis.call('ZCARD', key)
+  if r then
+    if kind == 'n' then
+      if r.a ~= '-inf' then lo = redis.call('ZCOUNT', key, '-inf', (r.ae == 1 and '' or '(') .. r.a) end
+      if r.b ~= '+inf' then hi = redis.call('ZCOUNT', key, '-inf', zmax(r)) end
+    else
+      local a, b = lmin(r), lmax(r)
+      if a ~= '-' then lo = redis.call('ZLEXCOUNT', key, '-', (ssub(a, 1, 1) == '[' and '(' or '[') .. ssub(a, 2)) end
+      if b ~= '+' then hi = redis.call('ZLEXCOUNT', key, '-', b) end
+    end
+  end
+  if hi < lo then hi = lo end
+  return { key = key, lo = lo, hi = hi, size = hi - lo, name = name }
+end
+
+-- The cheapest ordered source: the sort field's own index (narrowed by a range condition on
+-- it), or a compound index whose leading fields the where fixes and whose last field is sorted.
+local function best_source()
+  local own = kind == 'n' and num_key(S.f) or lex_key(S.f)
+  local cands = {}
+  local conds = root.t == 'and' and root.c or { root }
+  local narrowed = false
+  for _, c in ipairs(conds) do
+    if (c.t == 'num' or c.t == 'lex') and c.h == S.h and #c.r == 1 and not narrowed then
+      cands[#cands + 1] = source(own, c.r[1], (kind == 'n' and 'num:' or 'lex:') .. S.f)
+      narrowed = true
+    elseif c.t == 'cx' and c.lh == S.h and c.o == kind and #c.v == 1 and #c.r == 1 then
+      cands[#cands + 1] = source(cx_key(c, c.v[1]), c.r[1], 'cx:' .. c.n)
+    end
+  end
+  if not narrowed then cands[#cands + 1] = source(own, nil, (kind == 'n' and 'num:' or 'lex:') .. S.f) end
+  if S.x then cands[#cands + 1] = source(cx_key(S.x, S.x.v[1]), nil, 'cx:' .. S.x.n) end
+  local best = cands[1]
+  for _, c in ipairs(cands) do
+    if c.size < best.size then best = c end
+  end
+  return best
+end
+
+-- The rank range [lo, hi) of the cursor value's group in the source, and the first rank after
+-- the cursor within it.
+local function cursor_ranks(src)
+  local key = src.key
+  if kind == 'l' then
+    local e = lesc(cur.s)
+    return redis.call('ZLEXCOUNT', key, '-', '(' .. e .. '\0'),
+      redis.call('ZLEXCOUNT', key, '-', '[' .. e .. '\0\255'),
+      redis.call('ZLEXCOUNT', key, '-', '[' .. e .. '\0' .. cur.id)
+  end
+  local glo = redis.call('ZCOUNT', key, '-inf', '(' .. cur.s)
+  local ghi = redis.call('ZCOUNT', key, '-inf', cur.s)
+  local a, b = glo, ghi
+  while a < b do
+    local mid = floor((a + b) / 2)
+    if bcmp(redis.call('ZRANGE', key, mid, mid)[1], cur.id) > 0 then b = mid else a = mid + 1 end
+  end
+  return glo, ghi, a
+end
+
+-- Walks an ordered source in result order from the cursor, keeping the first k matches.
+-- Descending order emits value groups from the highest, each in ascending id order.
+local function walk_source(src, node, k)
+  local items, chunk, key, lo, hi = {}, chunk_for(k), src.key, src.lo, src.hi
+  local function take(id)
+    local vals = test(id, node)
+    if vals then
+      items[#items + 1] = item(id, vals)
+      return k >= 0 and #items >= k
+    end
+    return false
+  end
+  local function id_of(m)
+    if kind == 'l' then return (lsplit(m)) end
+    return m
+  end
+  local function run(a, b)
+    for _, m in ipairs(redis.call('ZRANGE', key, a, b)) do
+      if take(id_of(m)) then return true end
+    end
+    return false
+  end
+  if not desc then
+    local r = lo
+    if cur and cur.v ~= nil then
+      local _, _, first = cursor_ranks(src)
+      if first > r then r = first end
+    end
+    while r < hi do
+      local b = math.min(r + chunk - 1, hi - 1)
+      if run(r, b) then return items end
+      r, chunk = b + 1, math.min(chunk * 2, 2048)
+    end
+    return items
+  end
+  local topr, grp = hi, nil
+  if cur and cur.v ~= nil then
+    local glo, ghi, first = cursor_ranks(src)
+    grp = { pos = math.max(first, lo), stop = math.min(ghi, hi) }
+    topr = math.min(glo, hi)
+  end
+  while true do
+    if grp then
+      if grp.pos >= grp.stop then
+        grp = nil
+      else
+        local b = math.min(grp.pos + chunk - 1, grp.stop - 1)
+        if run(grp.pos, b) then return items end
+        grp.pos, chunk = b + 1, math.min(chunk * 2, 2048)
+      end
+    else
+      if topr <= lo then return items end
+      local a = math.max(lo, topr - chunk)
+      local ids, gk, raw = {}, {}, {}
+      if kind == 'n' then
+        local r = redis.call('ZRANGE', key, a, topr - 1, 'WITHSCORES')
+        for i = 1, #r, 2 do
+          ids[#ids + 1] = r[i]
+          raw[#raw + 1] = r[i + 1]
+          gk[#gk + 1] = tonumber(r[i + 1])
+        end
+      else
+        for i, m in ipairs(redis.call('ZRANGE', key, a, topr - 1)) do
+          local id, e = lsplit(m)
+          ids[i], gk[i] = id, e
+        end
+      end
+      local starts = { 1 }
+      for i = 2, #ids do
+        if gk[i] ~= gk[i - 1] then starts[#starts + 1] = i end
+      end
+      local first = a == lo and 1 or 2
+      if first > #starts then
+        -- One value fills the batch and may continue below it: walk that group by rank.
+        local glo
+        if kind == 'n' then
+          glo = redis.call('ZCOUNT', key, '-inf', '(' .. raw[1])
+        else
+          glo = redis.call('ZLEXCOUNT', key, '-', '(' .. gk[1] .. '\0')
+        end
+        if glo < lo then glo = lo end
+        grp = { pos = glo, stop = topr }
+        topr = glo
+      else
+        for g = #starts, first, -1 do
+          local s, e = starts[g], (starts[g + 1] or (#ids + 1)) - 1
+          for i = s, e do
+            if take(ids[i]) then return items end
+          end
+        end
+        topr = first == 2 and (a + starts[2] - 1) or a
+      end
+      chunk = math.min(chunk * 2, 2048)
+    end
+  end
+end
+
+-- Matches ordered by a field: walk an ordered source (then the objects without the field, by
+-- id), or filter and sort, whichever reads fewer objects.
+local function by_field(k)
+  -- Objects without the sorted field: all but those in its index (a score index holds ids, so
+  -- ZDIFF lists them).
+  local own = kind == 'n' and num_key(S.f) or lex_key(S.f)
+  local miss = { t = 'miss', h = S.h, i = S.i, cnt = N - redis.call('ZCARD', own) }
+  if kind == 'n' then miss.diff = own end
+  local missing = { t = 'and', c = { root, miss } }
+  local implied = miss.cnt == 0 or implies(root, S.h)
+  local in_missing = cur ~= nil and cur.v == nil
+  local src = best_source()
+  local walk
+  if k < 0 then
+    walk = src.size
+  else
+    walk = math.min(src.size, k * src.size / math.max(match_est(root), 1))
+  end
+  if not implied and (k < 0 or in_missing) then walk = walk + enum_cost(missing) end
+  if walk > enum_cost(root) then return top(run_filter(root), k, before), 'filter' end
+  local items = {}
+  if not in_missing then items = walk_source(src, root, k) end
+  local strategy = 'walk:' .. src.name
+  if not implied and (k < 0 or #items < k) then
+    local rest, how = by_id(missing, k < 0 and -1 or k - #items, in_missing and cur.id or nil, false)
+    for _, it in ipairs(rest) do items[#items + 1] = it end
+    strategy = strategy .. '+missing:' .. how
+  end
+  return items, strategy
+end
+
+-- Exact number of objects (live or expired) matching the node from index sizes alone, or nil.
+local function index_count(node)
+  local t = node.t
+  if t == 'all' then return N end
+  if t == 'none' then return 0 end
+  if t == 'not' then
+    local c = index_count(node.c)
+    return c and N - c
+  end
+  if t == 'set' and node.a == 1 and #node.v > 1 then return nil end
+  if LEAF[t] then return leaf_count(node) end
+  if t == 'and' and #node.c >= 2 then
+    local keys = {}
+    for _, c in ipairs(node.c) do
+      if c.t ~= 'set' or #c.v ~= 1 then return nil end
+      keys[#keys + 1] = set_key(c, c.v[1])
+    end
+    return redis.call('SINTERCARD', #keys, unpack(keys))
+  end
+  return nil
+end
+
+local out
+if Q.m == 'count' then
+  local total, strategy = index_count(root), 'count:index'
+  if total ~= nil and nexp > 0 then
+    if dead_list and #dead_list <= total then
+      for _, id in ipairs(dead_list) do
+        examined = examined + 1
+        local vals = redis.call('HMGET', base .. ':h:' .. enc(id), '$v', unpack(hfields))
+        if vals[1] and check(root, id, vals) then total = total - 1 end
+      end
+      strategy = 'count:index-expired'
+    else
+      total = nil
+    end
+  end
+  if total == nil then
+    total, strategy = 0, 'count:filter'
+    local seen = {}
+    enumerate(root, function(id)
+      if seen[id] then return end
+      seen[id] = true
+      if test(id, root) then total = total + 1 end
+    end)
+  end
+  out = { total, strategy, examined, 0 }
+else
+  local items, strategy
+  if kind == 'i' then
+    items, strategy = by_id(root, K, cur and cur.id or nil, desc)
+    strategy = strategy .. ':id'
+  else
+    items, strategy = by_field(K)
+  end
+  local list = {}
+  for n, it in ipairs(items) do
+    local entry = { it.id, it.s or false }
+    if Q.m == 'rows' then
+      local key = base .. ':h:' .. enc(it.id)
+      if Q.sel == nil then
+        entry[3] = redis.call('HGETALL', key) -- hidden '$' fields included; the client skips them
+      else
+        local flat = {}
+        if #Q.sel > 0 then
+          local vals = redis.call('HMGET', key, unpack(Q.sel))
+          for i, f in ipairs(Q.sel) do
+            if vals[i] then
+              flat[#flat + 1] = f
+              flat[#flat + 1] = vals[i]
+            end
+          end
+        end
+        entry[3] = flat
+      end
+    end
+    list[n] = entry
+  end
+  out = { 0, strategy, examined, 0, #list > 0 and cjson.encode(list) or '[]' }
+end
+local done = redis.call('TIME')
+out[4] = (tonumber(done[1]) - tonumber(clock[1])) * 1000000 + tonumber(done[2]) - tonumber(clock[2])
+return out
