@@ -98,13 +98,24 @@ if Q.c then
 end
 
 -- Filter strategy: enumerate candidates, check each, keep those after the cursor.
+local EXACT = { set = true, num = true, uq = true, id = true }
 local function run_filter(node)
   local seen, items = {}, {}
+  -- These leaves enumerate exactly their matches: ordered by id, nothing needs reading but liveness.
+  local exact = node == root and EXACT[node.t] and kind == 'i'
   enumerate(node, function(id)
     if seen[id] then return end
     seen[id] = true
     if kind == 'i' and cur and not before(cur, { id = id }) then return end
-    local vals = test(id, node)
+    local vals
+    if exact then
+      if alive(id) then
+        examined = examined + 1
+        vals = NO_FIELDS
+      end
+    else
+      vals = test(id, node)
+    end
     if vals then
       local it = item(id, vals)
       if cur == nil or before(cur, it) then items[#items + 1] = it end
