@@ -1,4 +1,6 @@
+import { stableHash } from '../core/keys.js';
 import type { KeyBuilder } from '../core/keys.js';
+import type { ModelInternals } from './model-internals.js';
 
 /**
  * The keys of one partition of a model, all in the slot `{prefix:obj:<keyName>:<p>}`. The Lua
@@ -45,4 +47,14 @@ export function partitionKeys(keys: KeyBuilder, keyName: string, p: number): Par
 /** The counter of a model's incremental ids: `{prefix:obj:<keyName>}:seq`. */
 export function idCounterKey(keys: KeyBuilder, keyName: string): string {
   return keys.slot('obj', keyName).key('seq');
+}
+
+/**
+ * Owners and claims of one unique value of a model with several partitions: bucketed by value into
+ * the slot `{prefix:obj:<keyName>:u<b>}` (see unique-claims.ts).
+ */
+export function uniqueValueKeys(internals: ModelInternals, unique: string, term: string): { owners: string; claims: string } {
+  const bucket = stableHash(`${unique}\0${term}`) % internals.schema.partitions;
+  const slot = internals.context.keys.slot('obj', internals.schema.keyName, `u${String(bucket)}`);
+  return { owners: slot.key('owners', unique), claims: slot.key('claims', unique) };
 }

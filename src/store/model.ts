@@ -52,6 +52,16 @@ function applyOps(mode: WriteMode, old: RawObject, ops: readonly WriteOp[]): Raw
   return Object.fromEntries(next);
 }
 
+/** Runs `validate` for entry `i` of a batch, naming the entry in any ValidationError (`inputs[3].score`). */
+function atEntry<T>(list: string, i: number, validate: () => T): T {
+  try {
+    return validate();
+  } catch (error) {
+    if (error instanceof ValidationError) throw new ValidationError(`${list}[${String(i)}].${error.field}`, error.reason, { cause: error });
+    throw error;
+  }
+}
+
 function checkBatch(list: unknown, field: string): void {
   if (!Array.isArray(list) || list.length > MANY_LIMIT) {
     throw new ValidationError(field, `must be an array of at most ${String(MANY_LIMIT)} entries`);
@@ -250,6 +260,18 @@ export class Model<M extends FieldMap> {
     }
   }
 
+  /** Positions of `ids` grouped by the partition each id lives in. */
+  #byPartition(ids: readonly string[]): Map<number, number[]> {
+    const groups = new Map<number, number[]>();
+    ids.forEach((id, i) => {
+      const p = partitionOf(id, this.schema.partitions);
+      const list = groups.get(p);
+      if (list) list.push(i);
+      else groups.set(p, [i]);
+    });
+    return groups;
+  }
+
   /** The object, or null when it does not exist or has expired. */
   async get(id: string): Promise<RowOf<M> | null> {
     return (await this.getMany([id]))[0] ?? null;
@@ -259,13 +281,7 @@ export class Model<M extends FieldMap> {
   async getMany(ids: readonly string[]): Promise<(RowOf<M> | null)[]> {
     checkBatch(ids, 'ids');
     ids.forEach((id, i) => checkId(id, `ids[${String(i)}]`));
-    const byPartition = new Map<number, number[]>();
-    ids.forEach((id, i) => {
-      const p = partitionOf(id, this.schema.partitions);
-      const list = byPartition.get(p);
-      if (list) list.push(i);
-      else byPartition.set(p, [i]);
-    });
+    const byPartition = this.#byPartition(ids);
     const groups = [...byPartition.entries()];
     const scripts = this.internals.context.scripts;
     const plans = groups.map(([p, indexes]) => {
@@ -290,14 +306,7 @@ export class Model<M extends FieldMap> {
   /** Creates many objects, pipelined per partition; every input is validated before anything is written. */
   async createMany(inputs: readonly CreateInputOf<M>[]): Promise<RowOf<M>[]> {
     checkBatch(inputs, 'inputs');
-    const prepared = inputs.map((input, i) => {
-      try {
-        return fullObjectOps(this.schema, input);
-      } catch (error) {
-        if (error instanceof ValidationError) throw new ValidationError(`inputs[${String(i)}].${error.field}`, error.reason, { cause: error });
-        throw error;
-      }
-    });
+    const prepared = inputs.map((input, i) => atEntry('inputs', i, () => fullObjectOps(this.schema, input)));
     const ids = await Promise.all(inputs.map(async (input) => {
       const given = (input as { id?: unknown }).id;
       return given === undefined ? this.#newId() : checkId(given);
@@ -315,13 +324,7 @@ export class Model<M extends FieldMap> {
 
   /** One insert-many script call per partition and batch, with every index entry computed here. */
   #createBatches(opsList: readonly (readonly WriteOp[])[], ids: readonly string[]): ScriptPlan[] {
-    const byPartition = new Map<number, number[]>();
-    ids.forEach((id, i) => {
-      const p = partitionOf(id, this.schema.partitions);
-      const list = byPartition.get(p);
-      if (list) list.push(i);
-      else byPartition.set(p, [i]);
-    });
+    const byPartition = this.#byPartition(ids);
     const ttl = this.#ttlArg(undefined, true);
     const plans: ScriptPlan[] = [];
     for (const [p, members] of byPartition) {
@@ -378,14 +381,13 @@ export class Model<M extends FieldMap> {
   /** Updates many objects, pipelined per partition; every patch is validated first. Returns the rows after the change. */
   async updateMany(changes: readonly { id: string; patch: UpdateInputOf<M>; expectedVersion?: number }[]): Promise<RowOf<M>[]> {
     checkBatch(changes, 'changes');
-    const prepared = changes.map((change, i) => {
-      try {
-        return { id: checkId(change.id), ops: patchOps(this.schema, change.patch), options: { ...(change.expectedVersion === undefined ? {} : { expectedVersion: change.expectedVersion }) } };
-      } catch (error) {
-        if (error instanceof ValidationError) throw new ValidationError(`changes[${String(i)}].${error.field}`, error.reason, { cause: error });
-        throw error;
-      }
-    });
+    const prepared = changes.map((change, i) =>
+      atEntry('changes', i, () => ({
+        id: checkId(change.id),
+        ops: patchOps(this.schema, change.patch),
+        options: change.expectedVersion === undefined ? {} : { expectedVersion: change.expectedVersion },
+      })),
+    );
     if (this.#claims !== undefined) {
       return Promise.all(prepared.map(({ id, ops, options }) => this.#write('update', id, ops, options)));
     }

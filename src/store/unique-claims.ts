@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { encodeKeyPart, stableHash } from '../core/keys.js';
+import { encodeKeyPart } from '../core/keys.js';
 import { UniqueViolationError } from './errors.js';
+import { uniqueValueKeys } from './keys.js';
 import type { ModelInternals } from './model-internals.js';
 import type { CompiledUnique } from './schema.js';
 import { claimUniqueScript, settleUniqueScript } from './scripts/index.generated.js';
@@ -53,10 +54,7 @@ export class UniqueClaims {
   }
 
   #keys(unique: string, term: string): { owners: string; claims: string } {
-    const { keys } = this.#internals.context;
-    const bucket = stableHash(`${unique}\0${term}`) % this.#internals.schema.partitions;
-    const slot = keys.slot('obj', this.#internals.schema.keyName, `u${String(bucket)}`);
-    return { owners: slot.key('owners', unique), claims: slot.key('claims', unique) };
+    return uniqueValueKeys(this.#internals, unique, term);
   }
 
   async #holds(id: string, unique: CompiledUnique, term: string): Promise<boolean> {

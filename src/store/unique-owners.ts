@@ -1,5 +1,6 @@
-import { partitionOf, stableHash } from '../core/keys.js';
+import { partitionOf } from '../core/keys.js';
 import { scanKeys } from '../core/scan.js';
+import { uniqueValueKeys } from './keys.js';
 import type { PartitionKeys } from './keys.js';
 import type { Problem, ProgressListener } from './maintenance-report.js';
 import { globEscape, unknownStructure } from './maintenance-structures.js';
@@ -43,13 +44,6 @@ const sleep = (ms: number): Promise<void> =>
 /** The tag prefix of every unique-value bucket of a model: `{prefix:obj:<keyName>:u`. */
 function bucketTagStart(internals: ModelInternals): string {
   return internals.context.keys.slot('obj', internals.schema.keyName, 'u').tag.slice(0, -1);
-}
-
-/** The owners and claims hashes of a unique value (the layout of UniqueClaims in unique-claims.ts). */
-export function uniqueValueKeys(internals: ModelInternals, unique: string, term: string): { owners: string; claims: string } {
-  const bucket = stableHash(`${unique}\0${term}`) % internals.schema.partitions;
-  const slot = internals.context.keys.slot('obj', internals.schema.keyName, `u${String(bucket)}`);
-  return { owners: slot.key('owners', unique), claims: slot.key('claims', unique) };
 }
 
 /** Raw stored fields of live objects by id (expired objects read as missing), one read-only call per partition. */

@@ -10,7 +10,7 @@ import type { Model } from '../../src/store/model.js';
 import type { ModelInternals } from '../../src/store/model-internals.js';
 import { lexMember } from '../../src/store/new-entries.js';
 import { foldCase } from '../../src/store/schema.js';
-import { uniqueValueKeys } from '../../src/store/unique-owners.js';
+import { uniqueValueKeys } from '../../src/store/keys.js';
 import { TOPOLOGIES, deletePrefix, keysWithPrefix, useTopology } from '../harness/topologies.js';
 import type { TopologyFixture } from '../harness/topologies.js';
 

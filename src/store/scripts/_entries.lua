@@ -102,3 +102,16 @@ local function ensure_entries(base, spec, id, obj, ids_key, exp_key, now, report
     end
   end
 end
+
+-- Appends (id, constraint, term) for each unique value the object holds, for checks done in
+-- TypeScript against the unique-value buckets (models with several partitions).
+local function push_unique_terms(terms, uniques, id, obj)
+  for _, u in ipairs(uniques) do
+    local t = unique_term(obj, u[2])
+    if t ~= nil then
+      terms[#terms + 1] = id
+      terms[#terms + 1] = u[1]
+      terms[#terms + 1] = t
+    end
+  end
+end

@@ -35,13 +35,6 @@ end
 for _, id in ipairs(order) do
   local obj = touched[id]
   ensure_entries(base, spec, id, obj, KEYS[1], KEYS[2], now, report)
-  for _, u in ipairs(uniques) do
-    local t = unique_term(obj, u[2])
-    if t ~= nil then
-      terms[#terms + 1] = id
-      terms[#terms + 1] = u[1]
-      terms[#terms + 1] = t
-    end
-  end
+  push_unique_terms(terms, uniques, id, obj)
 end
 return { repairs, terms }

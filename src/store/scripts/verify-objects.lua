@@ -64,14 +64,7 @@ for _, id in ipairs(ids) do
         end
       end
     end
-    for _, u in ipairs(uniques) do
-      local t = unique_term(obj, u[2])
-      if t ~= nil then
-        terms[#terms + 1] = id
-        terms[#terms + 1] = u[1]
-        terms[#terms + 1] = t
-      end
-    end
+    push_unique_terms(terms, uniques, id, obj)
   end
 end
 return { ids[#ids] or '', #ids, problems, terms }
