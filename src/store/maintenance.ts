@@ -125,7 +125,9 @@ function objectProblem(partition: number, [kind, id, key, index, term, other, ex
 
 function holdersOf(flat: readonly string[]): Holder[] {
   const holders: Holder[] = [];
-  for (let i = 0; i + 2 < flat.length; i += 3) holders.push({ id: flat[i] as string, unique: flat[i + 1] as string, term: flat[i + 2] as string });
+  for (let i = 0; i + 3 < flat.length; i += 4) {
+    holders.push({ id: flat[i] as string, unique: flat[i + 1] as string, term: flat[i + 2] as string, token: flat[i + 3] as string });
+  }
   return holders;
 }
 

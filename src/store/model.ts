@@ -17,7 +17,7 @@ import { query } from './query.js';
 import type { Query, Where } from './query.js';
 import { drop as dropModel, reindex as reindexModel, verify as verifyModel } from './maintenance.js';
 import type { ReindexOptions, ReindexReport, VerifyOptions, VerifyReport } from './maintenance.js';
-import { UniqueClaims, uniqueTerm } from './unique-claims.js';
+import { UniqueClaims, tokenField, uniqueTerm } from './unique-claims.js';
 import type { Claim, RawObject } from './unique-claims.js';
 import type { CreateInputOf, FieldMap, NumericFieldOf, RowOf, UpdateInputOf } from './types.js';
 
@@ -50,6 +50,12 @@ function applyOps(mode: WriteMode, old: RawObject, ops: readonly WriteOp[]): Raw
     }
   }
   return Object.fromEntries(next);
+}
+
+/** Waits a random time that grows with the attempt (up to ~64 ms), so that writers retrying on one object spread out. */
+function backoff(attempt: number): Promise<void> {
+  const ms = Math.random() * 2 ** Math.min(attempt, 6);
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** Runs `validate` for entry `i` of a batch, naming the entry in any ValidationError (`inputs[3].score`). */
@@ -145,7 +151,9 @@ export class Model<M extends FieldMap> {
   async #guardedWrite(mode: WriteMode, id: string, ops: readonly WriteOp[], options: WriteOptions, returnObject: boolean): Promise<unknown> {
     const scripts = this.internals.context.scripts;
     const claims = this.#claims;
-    if (claims === undefined) return scripts.exec(this.#writePlan(mode, id, ops, options, returnObject), storeScriptErrors);
+    if (claims === undefined || (mode === 'update' && !this.#touchesUnique(ops))) {
+      return scripts.exec(this.#writePlan(mode, id, ops, options, returnObject), storeScriptErrors);
+    }
     for (const op of ops) {
       if ((op[0] === 'I' || op[0] === 'N') && this.schema.uniques.some((u) => u.fields.includes(op[1]))) {
         throw new ValidationError(op[1], 'is part of a unique constraint; change it with update()');
@@ -159,19 +167,32 @@ export class Model<M extends FieldMap> {
       const held: Claim[] = await claims.claim(id, wanted);
       const deadline = held.length === 0 ? '' : String(Math.min(...held.map((c) => c.expiresAt)) - 1000);
       const guarded = options.expectedVersion === undefined ? { ...options, expectedVersion: Number(old?.$v ?? 0) } : options;
+      const tokenOf = (name: string): string => old?.[tokenField(name)] ?? '';
+      const tokenOps = changes.flatMap(({ unique, before, after }): WriteOp[] => {
+        const claim = held.find((c) => c.unique === unique.name);
+        if (claim) return [['s', tokenField(unique.name), claim.token]];
+        if (after === null) return before === null ? [] : [['u', tokenField(unique.name), '']];
+        return mode === 'replace' && tokenOf(unique.name) !== '' ? [['s', tokenField(unique.name), tokenOf(unique.name)]] : [];
+      });
       try {
-        const reply = await scripts.exec(this.#writePlan(mode, id, ops, guarded, returnObject, deadline), storeScriptErrors);
+        const reply = await scripts.exec(this.#writePlan(mode, id, [...ops, ...tokenOps], guarded, returnObject, deadline), storeScriptErrors);
         await claims.settle('confirm', id, held);
-        const gone = changes.flatMap((c) => (c.before !== null && c.before !== c.after ? [{ unique: c.unique.name, term: c.before }] : []));
+        const gone = changes.flatMap((c) => (c.before !== null && c.before !== c.after ? [{ unique: c.unique.name, term: c.before, token: tokenOf(c.unique.name) }] : []));
         await claims.release(id, gone);
         return reply;
       } catch (error) {
         await claims.settle('abandon', id, held);
         const code = (error as { code?: unknown }).code;
-        const retry = attempt < 20 && (code === 'E_CLAIM_EXPIRED' || (code === 'E_VERSION_CONFLICT' && options.expectedVersion === undefined));
+        const retry = attempt < 50 && (code === 'E_CLAIM_EXPIRED' || (code === 'E_VERSION_CONFLICT' && options.expectedVersion === undefined));
         if (!retry) throw error;
+        await backoff(attempt);
       }
     }
+  }
+
+  /** Whether any op changes a field of a unique constraint. */
+  #touchesUnique(ops: readonly WriteOp[]): boolean {
+    return ops.some((op) => this.schema.uniques.some((u) => u.fields.includes(op[1])));
   }
 
   async #readRaw(id: string): Promise<RawObject> {
@@ -248,14 +269,15 @@ export class Model<M extends FieldMap> {
         if (claims !== undefined && old !== null) {
           const held = this.schema.uniques.flatMap((unique) => {
             const term = uniqueTerm(this.internals, unique, old);
-            return term === null ? [] : [{ unique: unique.name, term }];
+            return term === null ? [] : [{ unique: unique.name, term, token: old[tokenField(unique.name)] ?? '' }];
           });
           await claims.release(id, held);
         }
         return deleted === 1;
       } catch (error) {
         const code = (error as { code?: unknown }).code;
-        if (!(attempt < 20 && code === 'E_VERSION_CONFLICT' && options.expectedVersion === undefined)) throw error;
+        if (!(attempt < 50 && code === 'E_VERSION_CONFLICT' && options.expectedVersion === undefined)) throw error;
+        await backoff(attempt);
       }
     }
   }
@@ -388,7 +410,7 @@ export class Model<M extends FieldMap> {
         options: change.expectedVersion === undefined ? {} : { expectedVersion: change.expectedVersion },
       })),
     );
-    if (this.#claims !== undefined) {
+    if (this.#claims !== undefined && prepared.some(({ ops }) => this.#touchesUnique(ops))) {
       return Promise.all(prepared.map(({ id, ops, options }) => this.#write('update', id, ops, options)));
     }
     const plans = prepared.map(({ id, ops, options }) => this.#writePlan('update', id, ops, options, true));

@@ -13,10 +13,21 @@ export type RawObject = Readonly<Record<string, string>> | null;
 export interface Claim {
   readonly unique: string;
   readonly term: string;
+  /** Random hex token of the write; the object stores it as `$u:<unique>` with the value. */
   readonly token: string;
   /** Server time (ms) at which the claim lapses. */
   readonly expiresAt: number;
 }
+
+/** A unique value an object held, with the token of the write that took it. */
+export interface HeldValue {
+  readonly unique: string;
+  readonly term: string;
+  readonly token: string;
+}
+
+/** The hidden object field that stores the token of the write that took a unique value. */
+export const tokenField = (unique: string): string => `$u:${unique}`;
 
 const sleep = (ms: number): Promise<void> =>
   new Promise((resolve) => {
@@ -38,9 +49,12 @@ export function uniqueTerm(internals: ModelInternals, unique: CompiledUnique, ra
 
 /**
  * The unique values of a model with several partitions live in their own slots (bucketed by
- * value), so a write claims each new value there first, writes the object before the claim lapses
- * (the write script refuses after the claim's deadline), then confirms. Claims and owners whose
- * object turns out not to hold the value (a crash between the steps) are evicted when met.
+ * value), so a write claims each new value there first (with a random token that the object
+ * stores next to the value), writes the object before the claim lapses (the write script refuses
+ * after the claim's deadline), then confirms: the owner entry becomes `<token>:<id>`. A write that
+ * gives a value up releases only the entry carrying the token its object stored, so an entry that
+ * a later write of the same object made is never dropped. Claims and owners whose object turns
+ * out not to hold the value (a crash between the steps) are released when met.
  */
 export class UniqueClaims {
   readonly #internals: ModelInternals;
@@ -53,22 +67,17 @@ export class UniqueClaims {
     this.#ttlMs = ttlMs;
   }
 
-  #keys(unique: string, term: string): { owners: string; claims: string } {
-    return uniqueValueKeys(this.#internals, unique, term);
-  }
-
-  async #holds(id: string, unique: CompiledUnique, term: string): Promise<boolean> {
-    return uniqueTerm(this.#internals, unique, await this.#readRaw(id)) === term;
+  /** The token with which `id` holds `term` now, or null when it does not hold it. */
+  async #heldWith(id: string, unique: CompiledUnique, term: string): Promise<string | null> {
+    const raw = await this.#readRaw(id);
+    return uniqueTerm(this.#internals, unique, raw) === term ? (raw?.[tokenField(unique.name)] ?? '') : null;
   }
 
   /** Claims every value; on a conflict gives back what it claimed and throws UniqueViolationError. */
   async claim(id: string, wanted: readonly { unique: CompiledUnique; term: string }[]): Promise<Claim[]> {
     const claims: Claim[] = [];
     try {
-      for (const { unique, term } of wanted) {
-        const claim = await this.#claimOne(id, unique, term);
-        if (claim) claims.push(claim);
-      }
+      for (const { unique, term } of wanted) claims.push(await this.#claimOne(id, unique, term));
     } catch (error) {
       await this.settle('abandon', id, claims);
       throw error;
@@ -76,36 +85,35 @@ export class UniqueClaims {
     return claims;
   }
 
-  async #claimOne(id: string, unique: CompiledUnique, term: string): Promise<Claim | null> {
+  async #claimOne(id: string, unique: CompiledUnique, term: string): Promise<Claim> {
     const token = randomBytes(8).toString('hex');
-    const keys = this.#keys(unique.name, term);
     const deadline = Date.now() + 2000;
     for (;;) {
-      const [status, other, expired] = (await this.#internals.context.scripts.run(claimUniqueScript, keys, {
+      const [status, other, third, fourth] = (await this.#internals.context.scripts.run(claimUniqueScript, uniqueValueKeys(this.#internals, unique.name, term), {
         term,
         id,
         token,
         ttl: this.#ttlMs,
-      })) as [string, string | number, number?];
+      })) as [string, string | number, string | number | undefined, string | undefined];
       if (status === 'ok') return { unique: unique.name, term, token, expiresAt: Number(other) };
-      if (status === 'owned') return null;
       const holder = String(other);
       if (status === 'owner') {
-        if (await this.#holds(holder, unique, term)) throw new UniqueViolationError(unique.name, holder);
-        await this.#settleOne('evict', holder, unique.name, term, '');
-      } else if (expired === 1) {
-        if (await this.#holds(holder, unique, term)) await this.#settleOne('confirm', holder, unique.name, term, '');
-        else await this.#settleOne('evict', holder, unique.name, term, '');
-      } else if (Date.now() > deadline) {
-        throw new UniqueViolationError(unique.name, holder);
+        if ((await this.#heldWith(holder, unique, term)) !== null) throw new UniqueViolationError(unique.name, holder);
+        await this.#settleOne('release', holder, unique.name, term, String(third ?? ''));
+      } else if (Number(third) === 1) {
+        // a lapsed claim: its write can no longer land; if it did land, finish its confirm for it
+        const claimToken = fourth ?? '';
+        const held = await this.#heldWith(holder, unique, term);
+        await this.#settleOne(held === claimToken ? 'adopt' : 'release', holder, unique.name, term, claimToken);
       } else {
         await sleep(5); // another write holds a live claim: it confirms or gives up within moments
       }
+      if (Date.now() > deadline) throw new UniqueViolationError(unique.name, holder);
     }
   }
 
-  async #settleOne(action: 'confirm' | 'release' | 'abandon' | 'evict', id: string, unique: string, term: string, token: string): Promise<void> {
-    await this.#internals.context.scripts.run(settleUniqueScript, this.#keys(unique, term), { action, term, id, token });
+  async #settleOne(action: 'confirm' | 'adopt' | 'abandon' | 'release', id: string, unique: string, term: string, token: string): Promise<void> {
+    await this.#internals.context.scripts.run(settleUniqueScript, uniqueValueKeys(this.#internals, unique, term), { action, term, id, token });
   }
 
   /** Confirms claims after a successful write, or abandons them after a failed one. */
@@ -113,8 +121,8 @@ export class UniqueClaims {
     await Promise.all(claims.map((c) => this.#settleOne(action, id, c.unique, c.term, c.token)));
   }
 
-  /** Gives up values the object no longer holds. */
-  async release(id: string, terms: readonly { unique: string; term: string }[]): Promise<void> {
-    await Promise.all(terms.map((t) => this.#settleOne('release', id, t.unique, t.term, '')));
+  /** Gives up values the object held before a write (with the tokens its previous write stored). */
+  async release(id: string, values: readonly HeldValue[]): Promise<void> {
+    await Promise.all(values.map((v) => this.#settleOne('release', id, v.unique, v.term, v.token)));
   }
 }

@@ -8,7 +8,7 @@ import type { StructurePass } from './maintenance-structures.js';
 import type { ModelInternals } from './model-internals.js';
 import type { CompiledUnique } from './schema.js';
 import { getScript, settleUniqueScript } from './scripts/index.generated.js';
-import { uniqueTerm } from './unique-claims.js';
+import { tokenField, uniqueTerm } from './unique-claims.js';
 import type { RawObject } from './unique-claims.js';
 
 /** An object and the value it holds of a unique constraint kept outside its partition. */
@@ -16,6 +16,20 @@ export interface Holder {
   readonly id: string;
   readonly unique: string;
   readonly term: string;
+  /** The token of the write that took the value (`$u:<unique>` in the object, '' for none). */
+  readonly token: string;
+}
+
+/** An owner entry `<token>:<id>` (see settle-unique.lua); a bare id reads as token ''. */
+interface Owner {
+  readonly token: string;
+  readonly id: string;
+}
+
+function parseOwner(value: string | null): Owner | null {
+  if (value === null) return null;
+  const match = /^([0-9a-f]*):([\s\S]*)$/.exec(value);
+  return match === null ? { token: '', id: value } : { token: match[1] ?? '', id: match[2] ?? '' };
 }
 
 /** A claim value `<expiresAt>:<token>:<id>` (see claim-unique.lua), or null when it is not one. */
@@ -24,11 +38,11 @@ function parseClaim(value: string): { expiresAt: number; token: string; id: stri
   return match === null ? null : { expiresAt: Number(match[1]), token: match[2] ?? '', id: match[3] ?? '' };
 }
 
-type SettleAction = 'confirm' | 'release' | 'abandon' | 'evict';
+type SettleAction = 'adopt' | 'release' | 'abandon';
 
-/** A holder that is not the owner of its value. */
+/** A holder whose write is not the owner entry of its value. */
 interface Suspect extends Holder {
-  readonly owner: string | null;
+  readonly owner: Owner | null;
   /** The owner holds the value too (a duplicate). */
   readonly ownerHolds: boolean;
 }
@@ -103,7 +117,12 @@ export class UniqueOwners {
     return compiled !== undefined && raw !== undefined && uniqueTerm(this.#pass.internals, compiled, raw) === term;
   }
 
-  async #settle(action: SettleAction, id: string, unique: string, term: string, token = ''): Promise<number> {
+  /** The object holds the value with the token of the same write. */
+  #holdsWith(raw: RawObject | undefined, unique: string, term: string, token: string): boolean {
+    return this.#holds(raw, unique, term) && (raw?.[tokenField(unique)] ?? '') === token;
+  }
+
+  async #settle(action: SettleAction, id: string, unique: string, term: string, token: string): Promise<number> {
     const { internals } = this.#pass;
     return internals.context.scripts.run(settleUniqueScript, uniqueValueKeys(internals, unique, term), { action, term, id, token });
   }
@@ -115,19 +134,23 @@ export class UniqueOwners {
     return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
   }
 
-  async #owner(holder: Holder): Promise<string | null> {
-    return this.#pass.internals.context.client.hget(uniqueValueKeys(this.#pass.internals, holder.unique, holder.term).owners, holder.term);
+  async #owner(holder: Holder): Promise<Owner | null> {
+    return parseOwner(await this.#pass.internals.context.client.hget(uniqueValueKeys(this.#pass.internals, holder.unique, holder.term).owners, holder.term));
   }
 
-  /** Holders that are not the owner of the value they hold, read with the owners of those values. */
+  /** Holders whose write is not the owner entry of the value they hold, read with those entries. */
   async #suspects(holders: readonly Holder[]): Promise<Suspect[]> {
     const owners = await Promise.all(holders.map((h) => this.#owner(h)));
-    const suspects = holders.flatMap((h, i) => (owners[i] === h.id ? [] : [{ id: h.id, unique: h.unique, term: h.term, owner: owners[i] ?? null }]));
+    const suspects = holders.flatMap((h, i) => {
+      const owner = owners[i] ?? null;
+      return owner !== null && owner.id === h.id && owner.token === h.token ? [] : [{ ...h, owner }];
+    });
     if (suspects.length === 0) return [];
-    const raws = await readRaw(this.#pass.internals, suspects.flatMap((s) => (s.owner === null ? [s.id] : [s.id, s.owner])));
+    const others = suspects.flatMap((s) => (s.owner === null || s.owner.id === s.id ? [] : [s.owner.id]));
+    const raws = await readRaw(this.#pass.internals, [...suspects.map((s) => s.id), ...others]);
     return suspects
-      .filter((s) => this.#holds(raws.get(s.id), s.unique, s.term)) // else changed meanwhile: its write settles the value
-      .map((s) => ({ ...s, ownerHolds: s.owner !== null && this.#holds(raws.get(s.owner), s.unique, s.term) }));
+      .filter((s) => this.#holdsWith(raws.get(s.id), s.unique, s.term, s.token)) // else changed meanwhile: its write settles the value
+      .map((s) => ({ ...s, ownerHolds: s.owner !== null && s.owner.id !== s.id && this.#holds(raws.get(s.owner.id), s.unique, s.term) }));
   }
 
   /** Checks (or makes) every holder the owner of its value. */
@@ -139,19 +162,20 @@ export class UniqueOwners {
     for (const s of await this.#suspects(first)) {
       const { owners: key, claims } = uniqueValueKeys(internals, s.unique, s.term);
       const base = { partition: partitionOf(s.id, internals.schema.partitions), key, id: s.id, index: s.unique, term: s.term };
-      const problem: Problem = s.owner === null ? { ...base, kind: 'missing-entry' } : { ...base, kind: 'wrong-unique-owner', owner: s.owner };
+      // an entry of an earlier write of the same object counts as missing: releasing the value would not find it
+      const problem: Problem = s.owner === null || s.owner.id === s.id ? { ...base, kind: 'missing-entry' } : { ...base, kind: 'wrong-unique-owner', owner: s.owner.id };
       if (s.owner !== null && s.ownerHolds) {
-        log.add({ ...base, kind: 'duplicate-unique', owner: s.owner });
+        log.add({ ...base, kind: 'duplicate-unique', owner: s.owner.id });
       } else if (!repair) {
         const claim = parseClaim((await internals.context.client.hget(claims, s.term)) ?? '');
-        const settling = claim?.id === s.id && claim.expiresAt > (await this.#now()); // its own write is settling it
+        const settling = claim?.id === s.id && claim.token === s.token && claim.expiresAt > (await this.#now()); // its own write is settling it
         if (!settling) log.add(problem);
       } else {
-        if (s.owner !== null) await this.#settle('evict', s.owner, s.unique, s.term);
-        if ((await this.#settle('confirm', s.id, s.unique, s.term)) === 0) continue;
+        if (s.owner !== null && s.owner.id !== s.id) await this.#settle('release', s.owner.id, s.unique, s.term, s.owner.token);
+        if ((await this.#settle('adopt', s.id, s.unique, s.term, s.token)) === 0) continue;
         log.add(problem);
         const again = await readRaw(internals, [s.id]);
-        if (!this.#holds(again.get(s.id), s.unique, s.term)) await this.#settle('release', s.id, s.unique, s.term);
+        if (!this.#holdsWith(again.get(s.id), s.unique, s.term, s.token)) await this.#settle('release', s.id, s.unique, s.term, s.token);
       }
     }
   }
@@ -191,19 +215,22 @@ export class UniqueOwners {
     const { internals, repair, log } = this.#pass;
     const seen = new Set<string>(); // a cursor may return a field twice
     await this.#walkHash(key, async (pairs) => {
-      const raws = await readRaw(internals, pairs.map(([, id]) => id));
-      const stale = pairs.filter(([term, id]) => !this.#holds(raws.get(id), unique, term) && !seen.has(term));
+      const entries = pairs.map(([term, value]) => ({ term, value, owner: parseOwner(value) as Owner }));
+      const raws = await readRaw(internals, entries.map((e) => e.owner.id));
+      const stale = entries.filter((e) => !this.#holds(raws.get(e.owner.id), unique, e.term) && !seen.has(e.term));
       if (stale.length === 0) return;
       await sleep(SETTLE_MS); // a write between the steps of the claim protocol settles within moments
-      const again = await readRaw(internals, stale.map(([, id]) => id));
-      const current = await Promise.all(stale.map(([term]) => internals.context.client.hget(key, term)));
-      for (const [i, [term, id]] of stale.entries()) {
+      const again = await readRaw(internals, stale.map((e) => e.owner.id));
+      const current = await Promise.all(stale.map((e) => internals.context.client.hget(key, e.term)));
+      for (const [i, { term, value, owner }] of stale.entries()) {
+        const id = owner.id;
         seen.add(term);
-        if (current[i] !== id || this.#holds(again.get(id), unique, term)) continue;
+        if (current[i] !== value || this.#holds(again.get(id), unique, term)) continue;
         if (repair) {
-          if ((await this.#settle('evict', id, unique, term)) === 0) continue;
+          if ((await this.#settle('release', id, unique, term, owner.token)) === 0) continue;
           const after = await readRaw(internals, [id]);
-          if (this.#holds(after.get(id), unique, term)) await this.#settle('confirm', id, unique, term); // it took the value meanwhile
+          // it took the value again meanwhile under the same write: put its entry back
+          if (this.#holdsWith(after.get(id), unique, term, owner.token)) await this.#settle('adopt', id, unique, term, owner.token);
         }
         const reason = again.get(id) === null ? 'missing-object' : 'other-value';
         log.add({ kind: 'stale-entry', partition: partitionOf(id, internals.schema.partitions), key, id, index: unique, term, reason });
@@ -226,10 +253,10 @@ export class UniqueOwners {
         if (repair) {
           // A lapsed claim's write can no longer land (the write script refuses after the deadline);
           // if it did land, the holder becomes the owner, as the confirm step it missed would have made it.
-          if (this.#holds(raws.get(claim.id), unique, claim.term)) {
+          if (this.#holdsWith(raws.get(claim.id), unique, claim.term, claim.token)) {
             const owners = uniqueValueKeys(internals, unique, claim.term).owners;
             const owner = await internals.context.client.hget(owners, claim.term);
-            if ((await this.#settle('confirm', claim.id, unique, claim.term)) === 1 && owner === null) log.add({ ...base, kind: 'missing-entry', key: owners });
+            if ((await this.#settle('adopt', claim.id, unique, claim.term, claim.token)) === 1 && owner === null) log.add({ ...base, kind: 'missing-entry', key: owners });
           }
           await this.#settle('abandon', claim.id, unique, claim.term, claim.token);
         }

@@ -30,7 +30,7 @@ for (const topology of TOPOLOGIES) {
       const redis = useTopology(topology);
 
       it('leave every index exactly as the final objects require', async () => {
-        const workers = [11, 22, 33, 44].map((seed) => runWorker([connectionUrl(topology), redis.prefix, String(partitions), '400', String(seed)]));
+        const workers = [11, 22, 33, 44].map((seed) => runWorker([connectionUrl(topology), redis.prefix, String(partitions), '800', String(seed)]));
         await Promise.all(workers);
         const Model = redis.kickass().model('thing', everyIndexFields, { ...everyIndexOptions, partitions });
         const rows = (await Model.getMany(POOL)).filter((row) => row !== null);

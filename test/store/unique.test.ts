@@ -5,6 +5,8 @@ import { TOPOLOGIES, connect, useTopology } from '../harness/topologies.js';
 import { closeClient } from '../../src/core/connection.js';
 import { Kickass } from '../../src/kickass.js';
 import { keysWithPrefix } from '../harness/topologies.js';
+import { uniqueValueKeys } from '../../src/store/keys.js';
+import { settleUniqueScript } from '../../src/store/scripts/index.generated.js';
 
 const fields = { email: t.string().unique({ caseInsensitive: true }), name: t.string().index(), team: t.string(), seat: t.integer() };
 const options = { partitions: 4, unique: { teamSeat: ['team', 'seat'] as ('team' | 'seat')[] } };
@@ -36,6 +38,54 @@ for (const topology of TOPOLOGIES) {
       } finally {
         await Promise.all(clients.map((c) => closeClient(c)));
       }
+    });
+
+    it('keeps the owner of a value through overlapping writes of one object that give it up and take it back', async () => {
+      const clients = Array.from({ length: 4 }, () => connect(topology));
+      try {
+        const models = clients.map((client) => new Kickass({ connection: client, prefix: redis.prefix }).model('user', fields, options));
+        const User = models[0] as (typeof models)[number];
+        const ids = (await User.createMany(Array.from({ length: 6 }, (_, i) => ({ email: `flip${String(i)}a@x.io` })))).map((r) => r.id);
+        // every object flips between its two values, from one lane per client at once, many times over
+        const lanes = ids.flatMap((id, n) =>
+          models.map(async (model, lane) => {
+            for (let round = 0; round < 25; round++) {
+              await model.update(id, { email: `flip${String(n)}${(round + lane) % 2 === 0 ? 'a' : 'b'}@x.io` });
+            }
+          }),
+        );
+        await Promise.all(lanes);
+        expect((await User.verify()).problems).toEqual([]);
+        for (const row of await User.getMany(ids)) {
+          await expect(User.create({ email: (row?.email ?? '').toUpperCase() })).rejects.toBeInstanceOf(UniqueViolationError);
+        }
+      } finally {
+        await Promise.all(clients.map((c) => closeClient(c)));
+      }
+    });
+
+    it('ignores a late release from a write that a later write of the same object superseded', async () => {
+      const kr = redis.kickass();
+      const User = kr.model('user', fields, options);
+      const a = await User.create({ email: 'one@x.io' });
+      const owners = uniqueValueKeys(User.internals, 'email', 'one@x.io');
+      const first = await redis.client.hget(owners.owners, 'one@x.io');
+      expect(first).toMatch(new RegExp(`^[0-9a-f]{16}:${a.id}$`));
+      await User.update(a.id, { email: 'two@x.io' });
+      await User.update(a.id, { email: 'one@x.io' });
+      const second = await redis.client.hget(owners.owners, 'one@x.io');
+      expect(second).not.toBe(first);
+      // the release of the first write's value, arriving only now
+      const late = await User.internals.context.scripts.run(settleUniqueScript, owners, {
+        action: 'release',
+        term: 'one@x.io',
+        id: a.id,
+        token: (first ?? '').split(':')[0] ?? '',
+      });
+      expect(late).toBe(0);
+      expect(await redis.client.hget(owners.owners, 'one@x.io')).toBe(second);
+      await expect(User.create({ email: 'ONE@x.io' })).rejects.toMatchObject({ constraint: 'email', existingId: a.id });
+      expect((await User.verify()).ok).toBe(true);
     });
 
     it('frees values on update and delete, and evicts owners or claims left by a crashed writer', async () => {

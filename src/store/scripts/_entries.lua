@@ -103,8 +103,8 @@ local function ensure_entries(base, spec, id, obj, ids_key, exp_key, now, report
   end
 end
 
--- Appends (id, constraint, term) for each unique value the object holds, for checks done in
--- TypeScript against the unique-value buckets (models with several partitions).
+-- Appends (id, constraint, term, token) for each unique value the object holds (the token of the
+-- write that took it, see settle-unique.lua), for checks done in TypeScript against the unique-value buckets.
 local function push_unique_terms(terms, uniques, id, obj)
   for _, u in ipairs(uniques) do
     local t = unique_term(obj, u[2])
@@ -112,6 +112,7 @@ local function push_unique_terms(terms, uniques, id, obj)
       terms[#terms + 1] = id
       terms[#terms + 1] = u[1]
       terms[#terms + 1] = t
+      terms[#terms + 1] = obj['$u:' .. u[1]] or ''
     end
   end
 end

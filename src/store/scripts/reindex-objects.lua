@@ -12,7 +12,7 @@
 --   [name, [[field, flags], ...]] (models with several partitions), or '[]'
 -- returns unknown[]: {last id repaired or '', objects walked, repairs, terms, unfolded}: each repair
 --   is {kind, id, key, index, term, other, expected} like verify-objects.lua; terms is a flat list
---   of (id, unique constraint, term) of the constraints in `uniques`; unfolded a flat list of
+--   of (id, unique constraint, term, token) of the constraints in `uniques`; unfolded a flat list of
 --   (id, field, value) of case-insensitive values without their folded term
 -- @include _object.lua
 -- @include _entries.lua

@@ -1,33 +1,32 @@
--- Settles a unique value after a write: makes `id` its owner (confirm), gives it up (release),
--- or drops a claim whose write failed or whose holder no longer has the value.
--- KEYS[1] owners: hash, unique term -> id of the object that holds it
+-- Settles a unique value of an object (models with several partitions). An owner entry is
+-- "<token>:<id>": the token of the claim under which the object's write took the value, which the
+-- object stores as `$u:<unique>`. A write that gives the value up releases exactly the entry of
+-- the write it replaced, so a later write of the same object that took the value again keeps it.
+-- KEYS[1] owners: hash, unique term -> "<token>:<id>" of the object that holds it
 -- KEYS[2] claims: hash, unique term -> "<expiresAt>:<token>:<id>" of a write in progress
--- ARGV[1] action: confirm | release | abandon | evict
+-- ARGV[1] action: confirm (the write landed: its claim becomes the owner entry), adopt (make
+--   `id` the owner without a claim: repairs), abandon (the write failed: drop its claim),
+--   release (the object gave the value up, or never held it: drop its entry and claim)
 -- ARGV[2] term: the unique term
 -- ARGV[3] id: the object
--- ARGV[4] token: the write's token (confirm, abandon), or '' (release, evict)
+-- ARGV[4] token: the token of the write's claim, or the one stored in the object ('' for none)
 -- returns integer: 1 when something changed, 0 when not
+-- @include _unique.lua
 local action, term, id, token = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
-local claim = redis.call('HGET', KEYS[2], term)
-local claim_id, claim_token
-if claim then
-  local _
-  _, claim_token, claim_id = string.match(claim, '^(%d+):(%x+):(.*)$')
-end
-if action == 'confirm' then
-  if redis.call('HEXISTS', KEYS[1], term) == 1 and redis.call('HGET', KEYS[1], term) ~= id then return 0 end
-  redis.call('HSET', KEYS[1], term, id)
-  if claim_id == id then redis.call('HDEL', KEYS[2], term) end
+local _, claim_token, claim_id = parse_claim(redis.call('HGET', KEYS[2], term))
+local ours = claim_id == id and claim_token == token
+local owner_token, owner_id = parse_owner(redis.call('HGET', KEYS[1], term))
+
+if action == 'confirm' or action == 'adopt' then
+  if action == 'confirm' and not ours then return 0 end -- released meanwhile by a later write
+  if ours then redis.call('HDEL', KEYS[2], term) end
+  if owner_id and (owner_id ~= id or owner_token == token) then return 0 end
+  redis.call('HSET', KEYS[1], term, token .. ':' .. id)
   return 1
-elseif action == 'abandon' then
-  if claim_id == id and claim_token == token then return redis.call('HDEL', KEYS[2], term) end
-  return 0
-elseif action == 'evict' then
-  -- the holder (owner or claimant `id`) was checked and does not have the value
-  local changed = 0
-  if redis.call('HGET', KEYS[1], term) == id then changed = redis.call('HDEL', KEYS[1], term) end
-  if claim_id == id then changed = changed + redis.call('HDEL', KEYS[2], term) end
-  return changed
 end
-if redis.call('HGET', KEYS[1], term) == id then return redis.call('HDEL', KEYS[1], term) end
-return 0
+local changed = 0
+if ours then changed = redis.call('HDEL', KEYS[2], term) end
+if action == 'release' and owner_id == id and owner_token == token then
+  changed = changed + redis.call('HDEL', KEYS[1], term)
+end
+return changed

@@ -13,7 +13,7 @@
 --   [name, [[field, flags], ...]] (models with several partitions), or '[]'
 -- returns unknown[]: {last id checked or '', objects checked, problems, terms}: each problem is
 --   {kind, id, key, index, term, other (owner id or actual score), expected score}; terms is a
---   flat list of (id, unique constraint, term) of the constraints in `uniques`
+--   flat list of (id, unique constraint, term, token) of the constraints in `uniques`
 -- @include _object.lua
 -- @include _entries.lua
 local base = string.sub(KEYS[1], 1, -5)
