@@ -250,7 +250,7 @@ interface PassResult {
 }
 
 /** Queries per measurement at full scale: each measurement takes roughly 0.5-3 s on the 2-core box. */
-const QUERIES = { ids: 5000, rows: 1000, nohmRows: 300 };
+const QUERIES = { ids: 20000, rows: 1000, nohmRows: 300 };
 
 /** Every measurement once; the order inside each group is rotated from pass to pass. */
 async function pass(kr: Kickass, ctx: BenchContext, tag: string, rotation: number, scale: number): Promise<PassResult> {

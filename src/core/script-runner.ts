@@ -51,6 +51,7 @@ export function toKickassError(error: unknown, plan: ScriptPlan, errors: ScriptE
 export class ScriptRunner {
   readonly #client: RedisClient;
   readonly #defined = new Set<string>();
+  readonly #invokers = new Map<string, ScriptInvoker>();
   readonly #listeners = new Set<ScriptCallListener>();
 
   constructor(client: RedisClient) {
@@ -111,6 +112,17 @@ export class ScriptRunner {
     const results = new Array<ScriptResult>(plans.length);
     await Promise.all(
       [...groups.values()].map(async (indexes) => {
+        if (indexes.length === 1) {
+          // one call: a pipeline would only add its own overhead
+          const index = indexes[0] as number;
+          const plan = plans[index] as ScriptPlan;
+          try {
+            results[index] = { ok: true, value: await this.#invoker(this.#client, plan.script)(...callArgs(plan)) };
+          } catch (error) {
+            results[index] = { ok: false, error: toKickassError(error, plan, errors) };
+          }
+          return;
+        }
         const pipeline = this.#client.pipeline();
         for (const index of indexes) {
           const plan = plans[index] as ScriptPlan;
@@ -158,9 +170,13 @@ export class ScriptRunner {
   }
 
   #invoker(client: RedisClient, script: AnyScript): ScriptInvoker {
+    const known = this.#invokers.get(script.commandName);
+    if (known) return known;
     this.#define(script);
     const method = (client as unknown as Record<string, ScriptInvoker | undefined>)[script.commandName];
     if (typeof method !== 'function') throw new ScriptError(script.commandName, 'could not be defined on the client');
-    return method.bind(client);
+    const bound = method.bind(client);
+    this.#invokers.set(script.commandName, bound);
+    return bound;
   }
 }

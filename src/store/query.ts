@@ -5,7 +5,7 @@ import type { ModelInternals } from './model-internals.js';
 import type { Model } from './model.js';
 import { compileSort, compileWhere, finalizeWhere, sortSpec } from './query-compile.js';
 import type { CompiledQuery, CondTree, SortOrder } from './query-compile.js';
-import { decodeCursor, encodeCursor, gatherItems, partitionPlans, scatter } from './query-run.js';
+import { decodeCursor, directIds, directLeaf, directPlans, encodeCursor, gatherItems, partitionPlans, scatter, scatterDirect } from './query-run.js';
 import type { PartitionAnswer, QueryItem } from './query-run.js';
 import type { FieldMap, FieldValue, RowOf, Simplify } from './types.js';
 
@@ -75,8 +75,14 @@ export interface MergeSettings {
 export interface QueryPlan {
   readonly model: string;
   readonly terminal: QueryTerminal;
-  /** What each partition's script receives (the same for every partition). */
+  /** What each partition's planner script receives (the same for every partition). */
   readonly query: CompiledQuery;
+  /**
+   * True when the filter is one index that lists exactly its matches (equality terms, score ranges,
+   * unique terms) and every match is wanted in id order, or counted: each partition then reads that
+   * index directly (query-direct.lua) instead of running the planner.
+   */
+  readonly direct: boolean;
   /** The script calls, index = partition. */
   readonly partitions: readonly ScriptPlan[];
   readonly merge: MergeSettings;
@@ -202,11 +208,14 @@ export class Query<M extends FieldMap, R = RowOf<M>> {
       ...(cursor ? { c: cursor } : {}),
       ...(rows && state.select ? { sel: state.select } : {}),
     };
+    const leaf = directLeaf(where);
+    const direct = leaf !== null && (isCount || (terminal === 'ids' && limit === null && cursor === undefined && order.kind === 'id'));
     return deepFreeze({
       model: schema.name,
       terminal,
       query,
-      partitions: partitionPlans(this.#internals, query),
+      direct,
+      partitions: direct ? directPlans(this.#internals, leaf, isCount ? 'count' : 'ids') : partitionPlans(this.#internals, query),
       merge: {
         combine: isCount ? 'sum' : want === null ? 'sort' : 'merge',
         order,
@@ -218,11 +227,11 @@ export class Query<M extends FieldMap, R = RowOf<M>> {
     });
   }
 
-  async #run(terminal: QueryTerminal): Promise<{ plan: QueryPlan; answers: PartitionAnswer[]; items: QueryItem[] }> {
-    const plan = this.plan(terminal);
+  async #run(terminal: QueryTerminal, plan = this.plan(terminal)): Promise<{ plan: QueryPlan; answers: PartitionAnswer[]; items: QueryItem[] }> {
     const { merge } = plan;
     if (merge.limit === 0) return { plan, answers: [], items: [] };
-    const answers = await scatter(this.#internals, plan.partitions);
+    const leaf = plan.direct ? directLeaf(plan.query.w) : null;
+    const answers = leaf ? await scatterDirect(this.#internals, plan.partitions, leaf) : await scatter(this.#internals, plan.partitions);
     const items = merge.combine === 'sum' ? [] : gatherItems(answers, merge.order, merge.perPartition);
     return { plan, answers, items };
   }
@@ -231,7 +240,7 @@ export class Query<M extends FieldMap, R = RowOf<M>> {
     return decodeRow(this.#internals.schema, item.id, item.fields ?? []) as R;
   }
 
-  #window(items: readonly QueryItem[], merge: MergeSettings): QueryItem[] {
+  #window<T>(items: readonly T[], merge: MergeSettings): T[] {
     return items.slice(merge.offset, merge.limit === null ? undefined : merge.offset + merge.limit);
   }
 
@@ -243,7 +252,9 @@ export class Query<M extends FieldMap, R = RowOf<M>> {
 
   /** The ids of the matching objects, in result order. */
   async ids(): Promise<string[]> {
-    const { plan, items } = await this.#run('ids');
+    const planned = this.plan('ids');
+    if (planned.direct) return this.#window(await directIds(this.#internals, planned.partitions), planned.merge);
+    const { plan, items } = await this.#run('ids', planned);
     return this.#window(items, plan.merge).map((item) => item.id);
   }
 

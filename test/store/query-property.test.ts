@@ -271,8 +271,10 @@ for (const topology of TOPOLOGIES) {
             fc.oneof(leafArb(partitions), fc.tuple(leafArb(partitions), leafArb(partitions)).map(([a, b]) => ({ ...b, ...a }))),
             async (where, sort, limit, offset, select, leaf) => {
               // One or two conditions (and their negation) are mostly counted from index sizes alone.
-              const leafCount = all.filter((r) => matches(r, leaf)).length;
+              const leafMatches = order(all.filter((r) => matches(r, leaf)), null);
+              const leafCount = leafMatches.length;
               expect(await query(M, leaf as Where<Fields>).count()).toBe(leafCount);
+              expect(await query(M, leaf as Where<Fields>).ids()).toEqual(leafMatches.map((r) => r.id));
               expect(await query(M, { $not: leaf }).count()).toBe(all.length - leafCount);
 
               let q = query(M, where as Where<Fields>);

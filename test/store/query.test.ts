@@ -154,6 +154,29 @@ for (const topology of TOPOLOGIES) {
         expect(await query(M).sortBy('id', 'desc').ids()).toEqual(['😀', 'b{2}', 'b1', 'a2', 'a1']);
       });
 
+      it('reads one-index queries directly, in byte order of ids, whatever the ids hold', async () => {
+        const M = model();
+        const ids = ['a', 'a\0', 'a\0b', '\0', 'é', '\uffff', '😀', '😀\0', 'b{2}', ':', '*', 'Z', '\ue000', '\ud7ff'];
+        await M.createMany(ids.map((id, i) => ({ id, name: i % 2 === 0 ? 'even' : 'odd', score: i, tags: ['t'] })));
+        const byBytes = (list: readonly string[]): string[] => [...list].sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y)));
+        const even = ids.filter((_, i) => i % 2 === 0);
+        for (const [where, expected] of [
+          [{ name: 'even' }, even], // ids with NUL come back as an array, the others as one NUL-joined string
+          [{ name: { in: ['even', 'odd'] } }, ids],
+          [{ tags: 't' }, ids],
+          [{ score: { gte: 3, lt: 9 } }, ids.slice(3, 9)],
+          [{ score: { in: [0, 13] } }, [ids[0], ids[13]]],
+        ] as const) {
+          const q = query(M, where as Where<typeof fields>);
+          expect(q.plan('ids').direct).toBe(true);
+          expect(await q.ids()).toEqual(byBytes(expected as readonly string[]));
+          expect(await q.offset(2).ids()).toEqual(byBytes(expected as readonly string[]).slice(2));
+          expect(await q.count()).toBe(expected.length);
+          // the planner answers the same
+          expect(await q.sortBy('id').limit(100).ids()).toEqual(byBytes(expected as readonly string[]));
+        }
+      });
+
       it('uses unique constraints and compound indexes, folding and combining their terms', async () => {
         const M = model();
         await M.createMany([
@@ -258,7 +281,17 @@ for (const topology of TOPOLOGIES) {
         expect(await query(M).sortBy('score').ids()).toEqual(['k1', 'k2', 'k3']);
         expect(await query(M).sortBy('score', 'desc').limit(1).page()).toMatchObject({ items: [{ id: 'k3' }] });
         expect(await query(M, { tags: 't' }).all()).toEqual([]);
-        const explained = await query(M, { name: 'a' }).explain('count');
+        expect(await query(M, { tags: 't' }).count()).toBe(0);
+        expect(await query(M, { score: { between: [0, 2] } }).count()).toBe(2);
+        expect(await query(M, { score: { between: [0, 2] } }).ids()).toEqual(['k1', 'k2']);
+        // one index leaf, every match: read from the index directly
+        const direct = await query(M, { name: 'a' }).explain('count');
+        expect(direct.plan.direct).toBe(true);
+        expect(new Set(direct.partitions.map((p) => p.strategy))).toEqual(new Set(['direct:set']));
+        // the planner's index count, less the expired objects it finds in the index
+        expect(await query(M, { id: { gte: 'a' } }).count()).toBe(3);
+        const explained = await query(M, { id: { gte: 'a' } }).explain('count');
+        expect(explained.plan.direct).toBe(false);
         const strategies = explained.partitions.map((p) => p.strategy);
         if (partitions === 1) expect(strategies).toEqual(['count:index-expired']);
         else for (const s of strategies) expect(['count:index', 'count:index-expired', 'count:filter']).toContain(s);
