@@ -352,12 +352,8 @@ export class Model<M extends FieldMap> {
     for (const [p, members] of byPartition) {
       const keys = this.internals.partitions[p] as PartitionKeys;
       for (let start = 0; start < members.length; start += BATCH) {
-        const batchKeys: string[] = [keys.ids, keys.expiry];
-        const args: (string | Buffer)[] = [this.schema.spec, ttl];
         const entries = newEntries();
-        const batch = members.slice(start, start + BATCH);
-        args.push(String(batch.length));
-        for (const i of batch) {
+        const objects = members.slice(start, start + BATCH).map((i) => {
           const id = ids[i] as string;
           const raw = new Map<string, string>();
           const fields: string[] = [];
@@ -366,23 +362,17 @@ export class Model<M extends FieldMap> {
             raw.set(name, value);
             fields.push(name, value);
           }
-          batchKeys.push(keys.object(id));
-          args.push(id, String(batchKeys.length), String(fields.length / 2), ...fields);
           addNewEntries(this.schema, keys, id, raw, entries);
-        }
-        const groups: [string, Map<string, (string | Buffer)[]>][] = [['U', entries.uniques], ['S', entries.sets], ['Z', entries.zsets]];
-        args.push(String(groups.reduce((n, [, map]) => n + map.size, 0)));
-        for (const [kind, map] of groups) {
-          for (const [key, values] of map) {
-            batchKeys.push(key);
-            args.push(kind, String(batchKeys.length), String(values.length), ...values);
-          }
-        }
-        plans.push(Object.freeze({ script: insertManyScript, keys: Object.freeze(batchKeys), args: Object.freeze(args) }));
+          return [id, keys.object(id), fields];
+        });
+        const groups: [string, Map<string, string[]>][] = [['U', entries.uniques], ['S', entries.sets], ['Z', entries.zsets], ['L', entries.lexes]];
+        const batch = JSON.stringify({ o: objects, g: groups.flatMap(([kind, map]) => [...map].map(([key, values]) => [kind, key, values])) });
+        plans.push(this.internals.context.scripts.plan(insertManyScript, { ids: keys.ids, expiry: keys.expiry }, { spec: this.schema.spec, ttl, batch }));
       }
     }
     return plans;
   }
+
 
   /** Throws when two inputs of one batch create share a unique value (one partition: checked in the script too). */
   #checkBatchUniques(opsList: readonly (readonly WriteOp[])[], ids: readonly string[]): void {

@@ -12,14 +12,16 @@ export interface NewEntries {
   /** Set key -> members. */
   readonly sets: Map<string, string[]>;
   /** Sorted set key -> flat (score, member) list. */
-  readonly zsets: Map<string, (string | Buffer)[]>;
+  readonly zsets: Map<string, string[]>;
+  /** Lexical sorted set key -> flat (term, id) list; the script makes the members (lexm in _object.lua). */
+  readonly lexes: Map<string, string[]>;
   /** Unique hash key -> flat (term, id) list. */
   readonly uniques: Map<string, string[]>;
 }
 
 /** An empty entry collection. */
 export function newEntries(): NewEntries {
-  return { sets: new Map(), zsets: new Map(), uniques: new Map() };
+  return { sets: new Map(), zsets: new Map(), lexes: new Map(), uniques: new Map() };
 }
 
 function push<T>(map: Map<string, T[]>, key: string, ...values: T[]): void {
@@ -28,7 +30,7 @@ function push<T>(map: Map<string, T[]>, key: string, ...values: T[]): void {
   else map.set(key, values);
 }
 
-/** The lexical index member: the term with NUL escaped as NUL 0xFF, a NUL, then the id (bytes). */
+/** The lexical index member: the term with NUL escaped as NUL 0xFF, a NUL, then the id (bytes; lexm in _object.lua). */
 export function lexMember(term: string, id: string): Buffer {
   const raw = Buffer.from(term, 'utf8');
   let zeros = 0;
@@ -56,14 +58,14 @@ export function addNewEntries(schema: ModelSchema, keys: PartitionKeys, id: stri
       for (const t of terms) push(into.sets, keys.eq(field.name, t), id);
     }
     if (field.scoreIndex) push(into.zsets, keys.score(field.name), raw.get(field.name) as string, id);
-    if (field.lexIndex) push(into.zsets, keys.lex(field.name), '0', lexMember(term, id));
+    if (field.lexIndex) push(into.lexes, keys.lex(field.name), term, id);
   }
   for (const compound of schema.compounds) {
     const terms = compound.fields.map((name) => termOf(raw, schema.fields.get(name) as CompiledField));
     if (terms.some((t) => t === undefined)) continue;
     const last = terms.pop() as string;
     const key = keys.compound(compound.name, terms as string[]);
-    if (compound.order === 'lex') push(into.zsets, key, '0', lexMember(last, id));
+    if (compound.order === 'lex') push(into.lexes, key, last, id);
     else push(into.zsets, key, last, id);
   }
   if (schema.partitions > 1) return; // unique values then live in their own slots (unique-claims.ts)
