@@ -22,8 +22,10 @@ export type TermRange = { readonly a?: string; readonly ae?: 0 | 1; readonly b?:
  * A node of the where tree query.lua evaluates. Leaves name the index that answers them
  * (`f` the field in index key names, `h` the hash field a per-object check reads):
  * `set` equality set terms (arrays: any member), `num` score ranges, `lex` term ranges or a prefix,
- * `id` ids or id ranges, `uq` unique-hash terms, `cx` compound index entries (leading terms
- * alternatives `v`, ranges `r` on the last field in the index order `o`).
+ * `id` ids or id ranges, `uq` unique-hash terms, `uo` unique terms of a model with several
+ * partitions, whose owners live outside the partitions (checked per object; queries look the
+ * owners up first and add their ids), `cx` compound index entries (leading terms alternatives
+ * `v`, ranges `r` on the last field in the index order `o`).
  */
 export type WhereNode =
   | { readonly t: 'all' }
@@ -36,6 +38,7 @@ export type WhereNode =
   | { readonly t: 'id'; readonly v: readonly string[] }
   | { readonly t: 'id'; readonly r: readonly TermRange[] }
   | { readonly t: 'uq'; readonly n: string; readonly h: readonly string[]; readonly v: readonly string[] }
+  | { readonly t: 'uo'; readonly n: string; readonly h: readonly string[]; readonly v: readonly string[] }
   | {
       readonly t: 'cx';
       readonly n: string;
@@ -294,8 +297,7 @@ function leafOf(schema: ModelSchema, cond: Cond): WhereNode {
     if (target.setIndex) return { t: 'set', f, h: hashField(target), a: target.kind === 'array' ? 1 : 0, v: termsOf(cond) };
     if (target.scoreIndex) return { t: 'num', f, h: f, r: numRanges(cond) };
     if (target.lexIndex) return { t: 'lex', f, h: hashField(target), r: termRanges(cond) };
-    if (target.unique && schema.partitions === 1) return { t: 'uq', n: f, h: [hashField(target)], v: termsOf(cond) };
-    if (target.unique) fail(target, 'has only a unique constraint, whose values a model with several partitions keeps outside the partitions; add index() to query it');
+    if (target.unique) return { t: schema.partitions === 1 ? 'uq' : 'uo', n: f, h: [hashField(target)], v: termsOf(cond) };
     fail(target, `has no index to answer equality; add index()${compoundHint(schema, target)}`);
   }
   const op = cond.kind === 'prefix' ? 'prefix' : 'a range';
@@ -382,17 +384,16 @@ function combine(conds: Cond[], ctx: AndContext): { leaves: WhereNode[]; rest: C
   const leaves: WhereNode[] = [];
   const eqOf = (name: string): (Cond & { kind: 'eq' }) | undefined =>
     rest.find((c): c is Cond & { kind: 'eq' } => c.kind === 'eq' && nameOf(c.target) === name);
-  if (schema.partitions === 1) {
-    for (const unique of schema.uniques) {
-      if (unique.fields.length < 2) continue;
-      const eqs = unique.fields.map(eqOf);
-      if (eqs.some((e) => e === undefined)) continue;
-      const lists = (eqs as (Cond & { kind: 'eq' })[]).map(termsOf);
-      if (lists.reduce((n, l) => n * l.length, 1) > MAX_COMBINATIONS) continue;
-      const v = product(lists).map((parts) => parts.map((p) => encodeKeyPart(p)).join(':'));
-      leaves.push({ t: 'uq', n: unique.name, h: unique.fields.map((n) => hashField(schema.fields.get(n) as CompiledField)), v });
-      rest = rest.filter((c) => !eqs.includes(c as Cond & { kind: 'eq' }));
-    }
+  for (const unique of schema.uniques) {
+    if (unique.fields.length < 2) continue;
+    const eqs = unique.fields.map(eqOf);
+    if (eqs.some((e) => e === undefined)) continue;
+    const lists = (eqs as (Cond & { kind: 'eq' })[]).map(termsOf);
+    if (lists.reduce((n, l) => n * l.length, 1) > MAX_COMBINATIONS) continue;
+    const v = product(lists).map((parts) => parts.map((p) => encodeKeyPart(p)).join(':'));
+    const t = schema.partitions === 1 ? 'uq' : 'uo';
+    leaves.push({ t, n: unique.name, h: unique.fields.map((n) => hashField(schema.fields.get(n) as CompiledField)), v });
+    rest = rest.filter((c) => !eqs.includes(c as Cond & { kind: 'eq' }));
   }
   const covered = new Set<Cond>();
   for (const compound of schema.compounds) {

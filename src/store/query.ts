@@ -7,6 +7,7 @@ import { compileSort, compileWhere, finalizeWhere, sortSpec } from './query-comp
 import type { CompiledQuery, CondTree, SortOrder } from './query-compile.js';
 import { decodeCursor, directIds, directLeaf, directPlans, encodeCursor, gatherItems, partitionPlans, scatter, scatterDirect } from './query-run.js';
 import type { PartitionAnswer, QueryItem } from './query-run.js';
+import { hasOutsideUniques, resolveOutsideUniques } from './query-uniques.js';
 import type { FieldMap, FieldValue, RowOf, Simplify } from './types.js';
 
 type Element<V> = V extends readonly (infer E)[] ? E : V;
@@ -231,7 +232,11 @@ export class Query<M extends FieldMap, R = RowOf<M>> {
     const { merge } = plan;
     if (merge.limit === 0) return { plan, answers: [], items: [] };
     const leaf = plan.direct ? directLeaf(plan.query.w) : null;
-    const answers = leaf ? await scatterDirect(this.#internals, plan.partitions, leaf) : await scatter(this.#internals, plan.partitions);
+    let partitions = plan.partitions;
+    if (hasOutsideUniques(plan.query.w)) {
+      partitions = partitionPlans(this.#internals, { ...plan.query, w: await resolveOutsideUniques(this.#internals, plan.query.w) });
+    }
+    const answers = leaf ? await scatterDirect(this.#internals, partitions, leaf) : await scatter(this.#internals, partitions);
     const items = merge.combine === 'sum' ? [] : gatherItems(answers, merge.order, merge.perPartition);
     return { plan, answers, items };
   }

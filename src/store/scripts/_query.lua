@@ -127,7 +127,7 @@ local function prepare(node, need)
     node.i = need(node.h)
   elseif t == 'id' then
     if node.v then node.in_ = lookup(node.v) end
-  elseif t == 'uq' then
+  elseif t == 'uq' or t == 'uo' then
     node.is = {}
     for k, h in ipairs(node.h) do node.is[k] = need(h) end
     node.in_ = lookup(node.v)
@@ -193,7 +193,7 @@ local function check(node, id, vals)
       if lex_in(id, r) then return true end
     end
     return false
-  elseif t == 'uq' then
+  elseif t == 'uq' or t == 'uo' then
     local parts = {}
     for k, i in ipairs(node.is) do
       local v = vals[i]
