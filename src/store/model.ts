@@ -13,6 +13,8 @@ import { decodeFieldValue } from './schema.js';
 import type { ModelSchema } from './schema.js';
 import { deleteScript, getScript, insertManyScript, sweepScript, writeScript } from './scripts/index.generated.js';
 import { addNewEntries, newEntries } from './new-entries.js';
+import { CreateCoalescer } from './create-coalescer.js';
+import type { PendingCreate } from './create-coalescer.js';
 import { query } from './query.js';
 import type { Query, Where } from './query.js';
 import { drop as dropModel, reindex as reindexModel, verify as verifyModel } from './maintenance.js';
@@ -37,6 +39,8 @@ type WriteMode = 'create' | 'update' | 'upsert' | 'replace';
 const MANY_LIMIT = 10_000;
 /** Objects per insert-many script call: big enough to share the call's cost, small enough not to block Redis long. */
 const BATCH = 500;
+/** Most creates one coalesced batch takes: small enough that several batches are in flight at once, so the client builds one while the server runs another. */
+const COALESCE_MAX = 16;
 
 /** The raw stored state after applying set / unset / term ops (what the write script will store). */
 function applyOps(mode: WriteMode, old: RawObject, ops: readonly WriteOp[]): RawObject {
@@ -90,6 +94,7 @@ export class Model<M extends FieldMap> {
   readonly internals: ModelInternals;
   readonly #ids: IdSource;
   readonly #claims: UniqueClaims | undefined;
+  readonly #coalescer: CreateCoalescer<WriteOptions>;
 
   constructor(internals: ModelInternals, ids: IdSource) {
     this.internals = internals;
@@ -98,6 +103,13 @@ export class Model<M extends FieldMap> {
     this.#ids = ids;
     const crossPartition = internals.schema.partitions > 1 && internals.schema.uniques.length > 0;
     this.#claims = crossPartition ? new UniqueClaims(internals, (id) => this.#readRaw(id)) : undefined;
+    this.#coalescer = new CreateCoalescer<WriteOptions>(
+      async (creates) => this.#insertMany(creates.map((c) => c.ops), creates.map((c) => c.id), this.#ttlArg((creates[0] as PendingCreate<WriteOptions>).options.ttl, true)),
+      async (c) => {
+        await this.internals.context.scripts.exec(this.#writePlan('create', c.id, c.ops, c.options, false), storeScriptErrors);
+      },
+      COALESCE_MAX,
+    );
   }
 
   /** The partition keys of an object id. */
@@ -213,7 +225,13 @@ export class Model<M extends FieldMap> {
     const { ops, row } = fullObjectOps(this.schema, input);
     const given = (input as { id?: unknown }).id;
     const id = given === undefined ? await this.#newId() : checkId(given);
-    await this.#guardedWrite('create', id, ops, options, false);
+    if (this.#claims === undefined && options.expectedVersion === undefined) {
+      // one batch per partition and expiry setting, so that each batch is one all-or-nothing script call
+      const batchKey = `${String(partitionOf(id, this.schema.partitions))}:${this.#ttlArg(options.ttl, true)}`;
+      await this.#coalescer.add({ id, ops, options, batchKey });
+    } else {
+      await this.#guardedWrite('create', id, ops, options, false);
+    }
     return { id, ...row } as RowOf<M>;
   }
 
@@ -337,17 +355,20 @@ export class Model<M extends FieldMap> {
       await Promise.all(prepared.map(({ ops }, i) => this.#guardedWrite('create', ids[i] as string, ops, {}, false)));
       return prepared.map(({ row }, i) => ({ id: ids[i], ...row }) as RowOf<M>);
     }
-    const opsList = prepared.map(({ ops }) => ops);
-    this.#checkBatchUniques(opsList, ids);
-    const results = await this.internals.context.scripts.execMany(this.#createBatches(opsList, ids), storeScriptErrors);
-    for (const result of results) if (!result.ok) throw result.error;
+    await this.#insertMany(prepared.map(({ ops }) => ops), ids, this.#ttlArg(undefined, true));
     return prepared.map(({ row }, i) => ({ id: ids[i], ...row }) as RowOf<M>);
   }
 
+  /** Inserts new objects in batch script calls (all or nothing per call); throws the first failure. */
+  async #insertMany(opsList: readonly (readonly WriteOp[])[], ids: readonly string[], ttl: string): Promise<void> {
+    this.#checkBatchUniques(opsList, ids);
+    const results = await this.internals.context.scripts.execMany(this.#createBatches(opsList, ids, ttl), storeScriptErrors);
+    for (const result of results) if (!result.ok) throw result.error;
+  }
+
   /** One insert-many script call per partition and batch, with every index entry computed here. */
-  #createBatches(opsList: readonly (readonly WriteOp[])[], ids: readonly string[]): ScriptPlan[] {
+  #createBatches(opsList: readonly (readonly WriteOp[])[], ids: readonly string[], ttl: string): ScriptPlan[] {
     const byPartition = this.#byPartition(ids);
-    const ttl = this.#ttlArg(undefined, true);
     const plans: ScriptPlan[] = [];
     for (const [p, members] of byPartition) {
       const keys = this.internals.partitions[p] as PartitionKeys;
