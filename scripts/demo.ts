@@ -77,7 +77,7 @@ async function main(): Promise<void> {
     show('createMany(1000), pipelined per partition', `${String(rows.length)} objects in 4 partitions`);
 
     const top = await User.find({ city: 'Paris', score: { gte: 90 } }).sortBy('score', 'desc').limit(3).all();
-    show("find city=Paris, score>=90, top 3", top.map((u) => `${u.name} ${String(u.score)}`));
+    show("find city=Paris, score>=90, top 3", top.map((u) => `#${u.id} ${u.name} ${String(u.score)}`));
     show("count tags contains 'math'", await User.count({ tags: 'math' }));
     show("count name in (user1, user2) or city prefix 'La'", await User.count({ $or: [{ name: { in: ['user1', 'user2'] } }, { city: { prefix: 'La' } }] }));
     const page1 = await User.find({ score: { between: [10, 20] } }).sortBy('score').limit(5).page();
