@@ -19,6 +19,35 @@ export interface FieldIndexing {
   readonly unique: boolean;
 }
 
+/** One entry of a plug-in index: the object's id is a member of sorted set `key` (under the field) with `score`. */
+export interface PluginEntry {
+  readonly key: string;
+  readonly score: number;
+}
+
+/** A score range of one sorted set of a plug-in index (inclusive bounds; infinities allowed). */
+export interface PluginRange {
+  readonly key: string;
+  readonly min: number;
+  readonly max: number;
+}
+
+/**
+ * An index kind defined outside the store (full-text, geo, ...). The store keeps its entries
+ * atomically with every write: the entries of a new value are computed here in TypeScript, sent
+ * with the write, and stored with the object (hidden field `$x:<field>`), so that the write script
+ * removes exactly the old value's entries in the same call. A query `{ field: { match: q } }`
+ * matches the objects found in any of `lookup(q)`'s ranges.
+ */
+export interface IndexPlugin<V, Q> {
+  /** Short name of the kind, for error messages and docs. */
+  readonly kind: string;
+  /** The entries that index one value (an empty list indexes nothing). */
+  entries(value: V): readonly PluginEntry[];
+  /** The ranges whose members are exactly the objects matching `query`. */
+  lookup(query: Q): readonly PluginRange[];
+}
+
 /** A validation rule: return true to accept, or false / a message to reject. */
 export type Validator<T> = (value: T) => boolean | string;
 
@@ -30,6 +59,8 @@ export interface FieldDefinition {
   readonly required: boolean;
   readonly defaultValue?: unknown;
   readonly indexing: FieldIndexing;
+  /** A plug-in index kind (see {@link IndexPlugin}), with its types erased. */
+  readonly plugin?: IndexPlugin<never, never>;
   readonly validators: readonly { readonly check: Validator<never>; readonly message?: string }[];
 }
 
@@ -37,13 +68,15 @@ const NO_INDEXING: FieldIndexing = { equality: false, caseInsensitive: false, so
 
 /**
  * A field builder. `T` is the value type, `R` whether a create must give it, `D` whether it has a
- * default. Builders are immutable: every modifier returns a new builder.
+ * default, `Q` the query of its plug-in index (never without one). Builders are immutable: every
+ * modifier returns a new builder.
  */
-export class Field<T, R extends boolean = false, D extends boolean = false> {
+export class Field<T, R extends boolean = false, D extends boolean = false, Q = never> {
   /** Phantom members carrying the types for inference; undefined at run time. */
   declare readonly $type: T;
   declare readonly $required: R;
   declare readonly $hasDefault: D;
+  declare readonly $query: (query: Q) => void;
   /** The run-time definition. */
   readonly definition: FieldDefinition;
 
@@ -51,41 +84,46 @@ export class Field<T, R extends boolean = false, D extends boolean = false> {
     this.definition = Object.freeze(definition);
   }
 
-  #with<R2 extends boolean, D2 extends boolean>(patch: Partial<FieldDefinition>): Field<T, R2, D2> {
-    return new Field<T, R2, D2>({ ...this.definition, ...patch });
+  #with<R2 extends boolean, D2 extends boolean, Q2 = Q>(patch: Partial<FieldDefinition>): Field<T, R2, D2, Q2> {
+    return new Field<T, R2, D2, Q2>({ ...this.definition, ...patch });
   }
 
-  #indexing(patch: Partial<FieldIndexing>): Field<T, R, D> {
+  #indexing(patch: Partial<FieldIndexing>): Field<T, R, D, Q> {
     return this.#with({ indexing: { ...this.definition.indexing, ...patch } });
   }
 
   /** A create must give this field, and it can never be unset. */
-  required(): Field<T, true, D> {
+  required(): Field<T, true, D, Q> {
     return this.#with({ required: true });
   }
 
   /** The value used when a create does not give one (a function is called per create). */
-  default(value: T | (() => T)): Field<T, R, true> {
+  default(value: T | (() => T)): Field<T, R, true, Q> {
     return this.#with({ defaultValue: value });
   }
 
   /** Equality index: find by exact value or IN; `caseInsensitive` folds case first. */
-  index(options: { caseInsensitive?: boolean } = {}): Field<T, R, D> {
+  index(options: { caseInsensitive?: boolean } = {}): Field<T, R, D, Q> {
     return this.#indexing({ equality: true, caseInsensitive: options.caseInsensitive ?? this.definition.indexing.caseInsensitive });
   }
 
   /** Ordered index: ranges, sorting and counting (numbers and dates numerically, strings lexically). */
-  sortable(): Field<T, R, D> {
+  sortable(): Field<T, R, D, Q> {
     return this.#indexing({ sortable: true });
   }
 
   /** No two objects may share this value (case-folded with `caseInsensitive`). */
-  unique(options: { caseInsensitive?: boolean } = {}): Field<T, R, D> {
+  unique(options: { caseInsensitive?: boolean } = {}): Field<T, R, D, Q> {
     return this.#indexing({ unique: true, caseInsensitive: options.caseInsensitive ?? this.definition.indexing.caseInsensitive });
   }
 
+  /** Indexes the field with a plug-in index kind; query it with `{ field: { match: query } }`. */
+  indexWith<Q2>(plugin: IndexPlugin<T, Q2>): Field<T, R, D, Q2> {
+    return this.#with({ plugin });
+  }
+
   /** Adds a rule checked on every write; a failing rule rejects the write naming this field. */
-  validate(check: Validator<T>, message?: string): Field<T, R, D> {
+  validate(check: Validator<T>, message?: string): Field<T, R, D, Q> {
     return this.#with({ validators: [...this.definition.validators, { check: check, ...(message === undefined ? {} : { message }) }] });
   }
 }

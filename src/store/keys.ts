@@ -26,6 +26,8 @@ export interface PartitionKeys {
   unique(name: string): string;
   /** Compound index entry set for the leading terms. */
   compound(name: string, leading: readonly string[]): string;
+  /** Sorted set of a plug-in index of a field, for one entry key. */
+  plugin(field: string, key: string): string;
 }
 
 /** Builds the keys of partition `p` of a model. */
@@ -41,6 +43,7 @@ export function partitionKeys(keys: KeyBuilder, keyName: string, p: number): Par
     lex: (field) => slot.key('lex', field),
     unique: (name) => slot.key('uq', name),
     compound: (name, leading) => slot.key('cx', name, ...leading),
+    plugin: (field, key) => slot.key('x', field, key),
   };
 }
 

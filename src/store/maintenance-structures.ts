@@ -25,7 +25,7 @@ export interface Structure {
 /** What a key of a partition is: a structure to check, a key in the index namespace the schema does not define, or not ours. */
 export type KeyClass = Structure | 'unknown' | null;
 
-const INDEX_KINDS = new Set(['eq', 'num', 'lex', 'uq', 'cx', 'h']);
+const INDEX_KINDS = new Set(['eq', 'num', 'lex', 'uq', 'cx', 'h', 'x']);
 
 /** Escapes glob characters for SCAN MATCH. */
 export function globEscape(text: string): string {
@@ -54,6 +54,7 @@ export function classifyKey(internals: ModelInternals, keys: PartitionKeys, key:
   if (kind === 'eq' && parts.length === 3 && field?.setIndex === true) return structure('S', name, decodedTerm(parts[2] ?? ''));
   if (kind === 'num' && parts.length === 2 && field?.scoreIndex === true) return structure('Z');
   if (kind === 'lex' && parts.length === 2 && field?.lexIndex === true) return structure('L');
+  if (kind === 'x' && parts.length === 3 && field?.plugin !== undefined) return structure('Z', name, decodedTerm(parts[2] ?? ''));
   if (kind === 'uq' && parts.length === 2 && schema.partitions === 1 && schema.uniques.some((u) => u.name === name)) return structure('H');
   if (kind === 'cx') {
     const compound = schema.compounds.find((c) => c.name === name);

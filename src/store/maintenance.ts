@@ -8,7 +8,7 @@ import type { Problem, ProblemKind, ProgressListener } from './maintenance-repor
 import { checkStructures, classifyKey, globEscape, unknownStructure } from './maintenance-structures.js';
 import type { Structure, StructurePass } from './maintenance-structures.js';
 import type { ModelInternals } from './model-internals.js';
-import { decodeFieldValue, foldedTerm } from './schema.js';
+import { decodeFieldValue, foldedTerm, pluginEntries } from './schema.js';
 import type { CompiledField } from './schema.js';
 import { reindexObjectsScript, reindexTermsScript, verifyObjectsScript } from './scripts/index.generated.js';
 import { UniqueOwners } from './unique-owners.js';
@@ -99,8 +99,13 @@ function uniquesArg(internals: ModelInternals): string {
   return JSON.stringify(schema.uniques.map((u) => [u.name, u.fields.map((n) => [n, schema.fields.get(n)?.folded === true ? 'c' : ''])]));
 }
 
+/** The [field, hidden field] pairs whose hidden field a stored value needs (folded terms, plug-in entries). */
 function foldedArg(internals: ModelInternals): string {
-  return JSON.stringify([...internals.schema.fields.values()].filter((f) => f.folded).map((f) => f.name));
+  const fields = [...internals.schema.fields.values()];
+  return JSON.stringify([
+    ...fields.filter((f) => f.folded).map((f) => [f.name, `$t:${f.name}`]),
+    ...fields.filter((f) => f.plugin !== undefined).map((f) => [f.name, `$x:${f.name}`]),
+  ]);
 }
 
 function objectProblem(partition: number, [kind, id, key, index, term, other, expected]: ObjectTuple): Problem | null {
@@ -131,17 +136,21 @@ function holdersOf(flat: readonly string[]): Holder[] {
   return holders;
 }
 
-/** Stores the folded term of case-insensitive values written before the field folded case, then indexes them. */
+/**
+ * Stores the hidden field values lack (the folded term of a field that became case-insensitive, the
+ * entries of a plug-in index added later), computed here, then indexes them.
+ */
 async function foldTerms(run: Run, partition: number, unfolded: readonly string[]): Promise<Holder[]> {
   const { internals } = run;
   const quads: string[] = [];
-  for (let i = 0; i + 2 < unfolded.length; i += 3) {
-    const [id, name, value] = [unfolded[i] as string, unfolded[i + 1] as string, unfolded[i + 2] as string];
+  for (let i = 0; i + 3 < unfolded.length; i += 4) {
+    const [id, name, value, hidden] = [unfolded[i] as string, unfolded[i + 1] as string, unfolded[i + 2] as string, unfolded[i + 3] as string];
     const field = internals.schema.fields.get(name) as CompiledField;
     try {
-      quads.push(id, name, value, foldedTerm(field, decodeFieldValue(field, value)));
+      const decoded = decodeFieldValue(field, value);
+      quads.push(id, name, value, hidden, hidden.startsWith('$x:') ? pluginEntries(field, decoded) : foldedTerm(field, decoded));
     } catch {
-      // a stored value the codec cannot read: nothing to fold
+      // a stored value the codec (or the plug-in) cannot read: nothing to store
     }
   }
   if (quads.length === 0) return [];
@@ -149,7 +158,7 @@ async function foldTerms(run: Run, partition: number, unfolded: readonly string[
   const plan = internals.context.scripts.plan(
     reindexTermsScript,
     { ids: keys.ids, expiry: keys.expiry },
-    { spec: internals.schema.spec, uniques: uniquesArg(internals), count: quads.length / 4 },
+    { spec: internals.schema.spec, uniques: uniquesArg(internals), count: quads.length / 5 },
   );
   const reply = (await internals.context.scripts.exec({ ...plan, args: [...plan.args, ...quads] }, storeScriptErrors)) as [ObjectTuple[], string[]];
   for (const tuple of reply[0]) {

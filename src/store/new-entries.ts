@@ -60,6 +60,11 @@ export function addNewEntries(schema: ModelSchema, keys: PartitionKeys, id: stri
     if (field.scoreIndex) push(into.zsets, keys.score(field.name), raw.get(field.name) as string, id);
     if (field.lexIndex) push(into.lexes, keys.lex(field.name), term, id);
   }
+  for (const field of schema.fields.values()) {
+    const stored = field.plugin === undefined ? undefined : raw.get(`$x:${field.name}`);
+    if (stored === undefined) continue;
+    for (const [key, score] of JSON.parse(stored) as [string, number][]) push(into.zsets, keys.plugin(field.name, key), String(score), id);
+  }
   for (const compound of schema.compounds) {
     const terms = compound.fields.map((name) => termOf(raw, schema.fields.get(name) as CompiledField));
     if (terms.some((t) => t === undefined)) continue;

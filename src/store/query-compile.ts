@@ -6,6 +6,7 @@ import type { ScalarKind } from './fields.js';
 import { checkId } from './input.js';
 import { foldCase } from './schema.js';
 import type { CompiledCompound, CompiledField, ModelSchema } from './schema.js';
+import type { IndexPlugin } from './fields.js';
 
 /** A score range as query.lua reads it: bound texts (`-inf` / `+inf` when open) and exclusive flags. */
 export interface NumRange {
@@ -24,7 +25,8 @@ export type TermRange = { readonly a?: string; readonly ae?: 0 | 1; readonly b?:
  * `set` equality set terms (arrays: any member), `num` score ranges, `lex` term ranges or a prefix,
  * `id` ids or id ranges, `uq` unique-hash terms, `uo` unique terms of a model with several
  * partitions, whose owners live outside the partitions (checked per object; queries look the
- * owners up first and add their ids), `cx` compound index entries (leading terms alternatives
+ * owners up first and add their ids), `px` plug-in index ranges (encoded key part `k`, inclusive
+ * score bounds `a`..`b`), `cx` compound index entries (leading terms alternatives
  * `v`, ranges `r` on the last field in the index order `o`).
  */
 export type WhereNode =
@@ -39,6 +41,7 @@ export type WhereNode =
   | { readonly t: 'id'; readonly r: readonly TermRange[] }
   | { readonly t: 'uq'; readonly n: string; readonly h: readonly string[]; readonly v: readonly string[] }
   | { readonly t: 'uo'; readonly n: string; readonly h: readonly string[]; readonly v: readonly string[] }
+  | { readonly t: 'px'; readonly f: string; readonly r: readonly { readonly k: string; readonly a: string; readonly b: string }[] }
   | {
       readonly t: 'cx';
       readonly n: string;
@@ -79,7 +82,7 @@ export interface CompiledQuery {
 const MAX_COMBINATIONS = 64;
 /** The deepest nesting of $and / $or / $not. */
 const MAX_DEPTH = 32;
-const OPERATORS = new Set(['eq', 'in', 'ne', 'gt', 'gte', 'lt', 'lte', 'between', 'prefix']);
+const OPERATORS = new Set(['eq', 'in', 'ne', 'gt', 'gte', 'lt', 'lte', 'between', 'prefix', 'match']);
 
 interface Bound {
   readonly text: string;
@@ -100,7 +103,8 @@ export type CondTree =
   | { readonly t: 'none' }
   | { readonly t: 'and' | 'or'; readonly c: readonly CondTree[] }
   | { readonly t: 'not'; readonly c: CondTree }
-  | { readonly t: 'cond'; readonly cond: Cond };
+  | { readonly t: 'cond'; readonly cond: Cond }
+  | { readonly t: 'leaf'; readonly leaf: WhereNode };
 
 /** Compares strings in UTF-8 byte order (which is code point order), as Redis orders them. */
 export function compareBytes(a: string, b: string): number {
@@ -159,9 +163,12 @@ function compileOperators(target: Target, ops: Record<string, unknown>): CondTre
     if (hi) range.hi = hi;
   };
   for (const [op, value] of Object.entries(ops)) {
-    if (!OPERATORS.has(op)) fail(target, `unknown operator "${op}"; use eq, in, ne, gt, gte, lt, lte, between or prefix`);
+    if (!OPERATORS.has(op)) fail(target, `unknown operator "${op}"; use eq, in, ne, gt, gte, lt, lte, between, prefix or match`);
     if (value === undefined) continue;
     switch (op) {
+      case 'match':
+        out.push({ t: 'leaf', leaf: pluginLeaf(target, value) });
+        break;
       case 'eq':
         out.push({ t: 'cond', cond: { kind: 'eq', target, texts: [encodeValue(target, value, op)] } });
         break;
@@ -199,6 +206,35 @@ function compileOperators(target: Target, ops: Record<string, unknown>): CondTre
   return out;
 }
 
+/** Score bound text for ZRANGEBYSCORE and query.lua's znum. */
+function scoreText(n: number): string {
+  if (n === Infinity) return '+inf';
+  if (n === -Infinity) return '-inf';
+  return String(n);
+}
+
+/** The leaf of a `match` on a field with a plug-in index: the ranges its lookup returns. */
+function pluginLeaf(target: Target, query: unknown): WhereNode {
+  const plugin = target === 'id' ? undefined : target.plugin;
+  if (target === 'id' || plugin === undefined) fail(target, 'match: needs a field with a plug-in index (indexWith())');
+  let ranges: unknown;
+  try {
+    ranges = (plugin as IndexPlugin<unknown, unknown>).lookup(query);
+  } catch (error) {
+    if (error instanceof InvalidArgumentError) fail(target, `match: ${error.reason}`);
+    throw error;
+  }
+  if (!Array.isArray(ranges)) fail(target, `match: the ${plugin.kind} index returned no range list`);
+  const r = (ranges as unknown[]).map((range) => {
+    const { key, min, max } = (isPlainObject(range) ? range : {}) as { key?: unknown; min?: unknown; max?: unknown };
+    if (typeof key !== 'string' || key === '' || !key.isWellFormed() || typeof min !== 'number' || typeof max !== 'number' || Number.isNaN(min) || Number.isNaN(max)) {
+      fail(target, `match: the ${plugin.kind} index returned a bad range (key: a non-empty string, min and max: numbers)`);
+    }
+    return { k: encodeKeyPart(key), a: scoreText(min), b: scoreText(max) };
+  });
+  return r.length === 0 ? { t: 'none' } : { t: 'px', f: target.name, r };
+}
+
 function rangeCompare(target: Target): (a: string, b: string) => number {
   if (target !== 'id' && target.scalar !== 'string') return (a, b) => Math.sign(Number(a) - Number(b));
   return compareBytes;
@@ -220,8 +256,11 @@ function compileField(schema: ModelSchema, name: string, condition: unknown): Co
   } else {
     const field = schema.fields.get(name);
     if (field === undefined) fail(name, `is not a field of model ${schema.name}`);
-    if (field.kind === 'json') fail(name, 'json fields cannot be queried; index a scalar field instead');
     target = field;
+    if (field.kind === 'json') {
+      const matchOnly = field.plugin !== undefined && isPlainObject(condition) && Object.keys(condition).every((op) => op === 'match');
+      if (!matchOnly) fail(name, field.plugin ? 'json fields answer only match (their plug-in index)' : 'json fields cannot be queried; index a scalar field instead');
+    }
   }
   if (condition === null) fail(target, 'cannot be null; use ne or $not to find objects without a value');
   if (isPlainObject(condition)) return compileOperators(target, condition);
@@ -445,6 +484,8 @@ function finalize(tree: CondTree, ctx: AndContext): WhereNode {
     case 'all':
     case 'none':
       return tree;
+    case 'leaf':
+      return tree.leaf;
     case 'not': {
       const inner = finalize(tree.c, { ...ctx, sortField: undefined });
       if (inner.t === 'all') return { t: 'none' };

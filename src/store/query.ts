@@ -13,8 +13,10 @@ import type { FieldMap, FieldValue, RowOf, Simplify } from './types.js';
 type Element<V> = V extends readonly (infer E)[] ? E : V;
 type Ranged<V> = [V] extends [boolean] ? never : V;
 
-/** Operators of one field condition, typed by the field's value (arrays: by member). */
-export interface FieldOperators<V> {
+/** Operators of one field condition, typed by the field's value (arrays: by member) and its plug-in query `Q`. */
+export interface FieldOperators<V, Q = never> {
+  /** Matches the plug-in index of the field (indexWith()) with this query. */
+  match?: Q;
   /** Equal (arrays: has this member). */
   eq?: V;
   /** Equal to any of these (arrays: has any of these members). */
@@ -32,13 +34,16 @@ export interface FieldOperators<V> {
 }
 
 /** A field condition: a value (equality) or operators. */
-export type FieldCondition<V> = V | FieldOperators<V>;
+export type FieldCondition<V, Q = never> = V | FieldOperators<V, Q>;
+
+/** The query type of a field's plug-in index (never without one). */
+export type PluginQueryOf<F> = F extends { readonly $query: (query: infer Q) => void } ? Q : never;
 
 /**
  * A query filter: field conditions (all must hold), `id`, and `$and` / `$or` / `$not`.
  * `undefined` conditions are ignored.
  */
-export type Where<M extends FieldMap> = { [K in keyof M & string]?: FieldCondition<Element<FieldValue<M[K]>>> } & {
+export type Where<M extends FieldMap> = { [K in keyof M & string]?: FieldCondition<Element<FieldValue<M[K]>>, PluginQueryOf<M[K]>> } & {
   id?: FieldCondition<string>;
   $and?: readonly Where<M>[];
   $or?: readonly Where<M>[];

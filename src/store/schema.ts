@@ -2,7 +2,7 @@ import { InvalidArgumentError } from '../core/errors.js';
 import { parseDuration } from '../core/durations.js';
 import type { Duration } from '../core/durations.js';
 import { JSON_CODEC, SCALAR_CODECS } from './fields.js';
-import type { FieldDefinition, FieldKind, ScalarKind } from './fields.js';
+import type { FieldDefinition, FieldKind, IndexPlugin, ScalarKind } from './fields.js';
 import type { FieldMap } from './types.js';
 
 /** A compound ordered index: equality on the leading fields, order/range on the last. */
@@ -48,6 +48,8 @@ export interface CompiledField {
   readonly folded: boolean;
   /** Single-field unique constraint. */
   readonly unique: boolean;
+  /** A plug-in index kind, whose entries are stored with the object as `$x:<field>`. */
+  readonly plugin: IndexPlugin<never, never> | undefined;
 }
 
 /** A compiled unique constraint. */
@@ -110,6 +112,7 @@ function compileField(name: string, definition: FieldDefinition): CompiledField 
     lexIndex: kind === 'string' && indexing.sortable,
     folded: indexing.caseInsensitive,
     unique: indexing.unique,
+    plugin: definition.plugin,
   });
 }
 
@@ -171,6 +174,8 @@ export function compileSchema<M extends FieldMap>(name: string, fieldMap: M, opt
     // With several partitions the unique values live in their own slots (see unique-claims.ts).
     u: partitions > 1 ? [] : uniques.map((u) => [u.name, u.fields.map((n) => [n, fields.get(n)?.folded === true ? 'c' : ''])]),
     x: compounds.map((c) => [c.name, c.fields.map((n) => [n, fields.get(n)?.folded === true ? 'c' : '']), c.order === 'lex' ? 'l' : 'n']),
+    // plug-in indexes: their entries are stored with the object as `$x:<field>` (see pluginEntries)
+    p: [...fields.values()].filter((f) => f.plugin !== undefined).map((f) => f.name),
   });
   return Object.freeze({ name, keyName, partitions, ttlMs, fields, uniques, compounds, unknownFields, spec });
 }
@@ -207,4 +212,29 @@ export function foldCase(value: string): string {
 export function foldedTerm(field: CompiledField, value: unknown): string {
   if (field.kind === 'array') return JSON.stringify((value as string[]).map(foldCase));
   return foldCase(value as string);
+}
+
+/** Longest key part a plug-in index entry may use (characters). */
+const MAX_PLUGIN_KEY = 512;
+
+/**
+ * The plug-in index entries of a value, as stored in `$x:<field>`: a JSON list of [key, score].
+ * Entries the plug-in returns are checked here: distinct non-empty keys, finite scores.
+ */
+export function pluginEntries(field: CompiledField, value: unknown): string {
+  const plugin = field.plugin as IndexPlugin<unknown, unknown>;
+  const entries: unknown = plugin.entries(value);
+  if (!Array.isArray(entries)) throw new InvalidArgumentError(field.name, `the ${plugin.kind} index returned no entry list`);
+  const seen = new Set<string>();
+  return JSON.stringify(
+    entries.map((entry: unknown, i) => {
+      const { key, score } = (typeof entry === 'object' && entry !== null ? entry : {}) as { key?: unknown; score?: unknown };
+      const valid = typeof key === 'string' && key.length > 0 && key.length <= MAX_PLUGIN_KEY && key.isWellFormed() && !seen.has(key);
+      if (!valid || typeof score !== 'number' || !Number.isFinite(score)) {
+        throw new InvalidArgumentError(`${field.name}[${String(i)}]`, `the ${plugin.kind} index returned a bad entry: keys must be distinct well-formed strings of 1-${String(MAX_PLUGIN_KEY)} characters, scores finite numbers`);
+      }
+      seen.add(key);
+      return [key, score];
+    }),
+  );
 }

@@ -1,5 +1,6 @@
 import { describe, expectTypeOf, it } from 'vitest';
 import { t } from '../../src/store/fields.js';
+import type { IndexPlugin } from '../../src/store/fields.js';
 import type { Model } from '../../src/store/model.js';
 import type { FieldMap } from '../../src/store/types.js';
 import { query } from '../../src/store/query.js';
@@ -85,5 +86,22 @@ describe('query types', () => {
     expectTypeOf(find(User, { name: 'a' })).toEqualTypeOf<Query<Fields>>();
     // @ts-expect-error the where is checked against the model's fields
     find(User, { name: 1 });
+  });
+});
+
+describe('plug-in index query types', () => {
+  it('types match by the plug-in query, and only on fields that have one', () => {
+    const plugin: IndexPlugin<string, { word: string }> = { kind: 'w', entries: () => [], lookup: () => [] };
+    const _docFields = { title: t.string().index(), body: t.string().required().indexWith(plugin) };
+    type Doc = Model<typeof _docFields>;
+    const run = (Doc: Doc): void => {
+      query(Doc, { body: { match: { word: 'redis' } }, title: 'x' });
+      // @ts-expect-error the query type is the plug-in's
+      query(Doc, { body: { match: 'redis' } });
+      // @ts-expect-error no plug-in index on title
+      query(Doc, { title: { match: { word: 'x' } } });
+    };
+    expectTypeOf(run).toBeFunction();
+    expectTypeOf<Doc['$infer']>().toEqualTypeOf<{ readonly id: string; title?: string; body: string }>();
   });
 });

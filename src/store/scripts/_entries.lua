@@ -31,6 +31,12 @@ local function expected_entries(base, spec, id, obj)
     local t = unique_term(obj, u[2])
     if t ~= nil then out[#out + 1] = { 'H', base .. ':uq:' .. u[1], t, 0, u[1], t, u[2] } end
   end
+  for _, name in ipairs(spec.p) do
+    local stored = obj['$x:' .. name]
+    for _, e in ipairs(stored and cjson.decode(stored) or {}) do
+      out[#out + 1] = { 'Z', base .. ':x:' .. name .. ':' .. enc(e[1]), id, e[2], name, e[1] }
+    end
+  end
   for _, x in ipairs(spec.x) do
     local key, member, score = compound_entry(base, id, obj, x)
     if key ~= nil and score ~= nil then

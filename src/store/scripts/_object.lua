@@ -108,6 +108,18 @@ local function update_indexes(base, spec, id, old, new)
       if b ~= nil then redis.call('HSET', key, b, id) end
     end
   end
+  for _, name in ipairs(spec.p) do
+    local a, b = old and old['$x:' .. name], new and new['$x:' .. name]
+    if a ~= b then
+      local after = b and cjson.decode(b) or {}
+      local keep = {}
+      for _, e in ipairs(after) do keep[e[1]] = true end
+      for _, e in ipairs(a and cjson.decode(a) or {}) do
+        if not keep[e[1]] then redis.call('ZREM', base .. ':x:' .. name .. ':' .. enc(e[1]), id) end
+      end
+      for _, e in ipairs(after) do redis.call('ZADD', base .. ':x:' .. name .. ':' .. enc(e[1]), e[2], id) end
+    end
+  end
   for _, x in ipairs(spec.x) do
     local ka, ma, sa = compound_entry(base, id, old, x)
     local kb, mb, sb = compound_entry(base, id, new, x)

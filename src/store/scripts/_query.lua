@@ -144,8 +144,18 @@ local function prepare(node, need)
 end
 
 -- True when the object (`vals`: its HMGET reply) matches the node.
+-- Sorted set of a plug-in index range {k = encoded key part, a, b}.
+local function px_key(node, r) return base .. ':x:' .. node.f .. ':' .. r.k end
+
 local function check(node, id, vals)
   local t = node.t
+  if t == 'px' then
+    for _, r in ipairs(node.r) do
+      local s = redis.call('ZSCORE', px_key(node, r), id)
+      if s and tonumber(s) >= znum(r.a) and tonumber(s) <= znum(r.b) then return true end
+    end
+    return false
+  end
   if t == 'and' then
     for _, c in ipairs(node.c) do
       if not check(c, id, vals) then return false end
@@ -273,6 +283,8 @@ local function leaf_count(node)
     end
   elseif t == 'uq' then
     for _, v in ipairs(node.v) do n = n + redis.call('HEXISTS', base .. ':uq:' .. node.n, v) end
+  elseif t == 'px' then
+    for _, r in ipairs(node.r) do n = n + redis.call('ZCOUNT', px_key(node, r), r.a, r.b) end
   elseif t == 'cx' then
     for _, alt in ipairs(node.v) do
       local key = cx_key(node, alt)
@@ -289,7 +301,7 @@ local function leaf_count(node)
   return n
 end
 
-local LEAF = { set = true, num = true, lex = true, id = true, uq = true, cx = true }
+local LEAF = { set = true, num = true, lex = true, id = true, uq = true, cx = true, px = true }
 
 -- Candidates an enumeration of the node reads (the cost of the filter strategy).
 local function enum_cost(node)
@@ -370,6 +382,8 @@ local function leaf_ids(node, emit)
     else
       for _, r in ipairs(node.r) do each(redis.call('ZRANGEBYLEX', ids_key, imin(r), imax(r)), emit) end
     end
+  elseif t == 'px' then
+    for _, r in ipairs(node.r) do each(redis.call('ZRANGEBYSCORE', px_key(node, r), r.a, r.b), emit) end
   elseif t == 'uq' then
     for _, v in ipairs(node.v) do
       local id = redis.call('HGET', base .. ':uq:' .. node.n, v)

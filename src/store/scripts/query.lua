@@ -98,7 +98,7 @@ if Q.c then
 end
 
 -- Filter strategy: enumerate candidates, check each, keep those after the cursor.
-local EXACT = { set = true, num = true, uq = true, id = true }
+local EXACT = { set = true, num = true, uq = true, id = true, px = true }
 local function run_filter(node)
   local seen, items = {}, {}
   -- These leaves enumerate exactly their matches: ordered by id, nothing needs reading but liveness.
@@ -365,6 +365,7 @@ local function index_count(node)
     return c and N - c
   end
   if t == 'set' and node.a == 1 and #node.v > 1 then return nil end
+  if t == 'px' and #node.r > 1 then return nil end -- one object can sit in several ranges
   if LEAF[t] then return leaf_count(node) end
   if t == 'and' and #node.c >= 2 then
     local keys = {}

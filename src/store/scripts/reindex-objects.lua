@@ -7,13 +7,14 @@
 -- ARGV[1] spec: the model's index description (JSON, see src/store/schema.ts)
 -- ARGV[2] after: the last id of the previous batch, or '' to start at the first id
 -- ARGV[3] limit: the most objects to repair
--- ARGV[4] folded: JSON array of the case-insensitive fields, whose folded term is stored as `$t:<field>`
+-- ARGV[4] folded: JSON array of [field, hidden field] pairs: a value needs that hidden field (`$t:<field>`
+--   the folded term of a case-insensitive field, `$x:<field>` the entries of a plug-in index)
 -- ARGV[5] uniques: JSON list of the unique constraints kept outside the partition, as
 --   [name, [[field, flags], ...]] (models with several partitions), or '[]'
 -- returns unknown[]: {last id repaired or '', objects walked, repairs, terms, unfolded}: each repair
 --   is {kind, id, key, index, term, other, expected} like verify-objects.lua; terms is a flat list
 --   of (id, unique constraint, term, token) of the constraints in `uniques`; unfolded a flat list of
---   (id, field, value) of case-insensitive values without their folded term
+--   (id, field, value, hidden field) of values without the hidden field they need
 -- @include _object.lua
 -- @include _entries.lua
 local base = string.sub(KEYS[1], 1, -5)
@@ -41,11 +42,12 @@ for _, id in ipairs(ids) do
     purge(base, spec, id, key, KEYS[1], KEYS[2])
     report('expired-object', id, key, '', '', '', '')
   else
-    for _, name in ipairs(folded) do
-      if obj[name] ~= nil and obj['$t:' .. name] == nil then
+    for _, h in ipairs(folded) do
+      if obj[h[1]] ~= nil and obj[h[2]] == nil then
         unfolded[#unfolded + 1] = id
-        unfolded[#unfolded + 1] = name
-        unfolded[#unfolded + 1] = obj[name]
+        unfolded[#unfolded + 1] = h[1]
+        unfolded[#unfolded + 1] = obj[h[1]]
+        unfolded[#unfolded + 1] = h[2]
       end
     end
     ensure_entries(base, spec, id, obj, KEYS[1], KEYS[2], now, report)

@@ -1,12 +1,13 @@
--- Stores the folded term of case-insensitive values that lack it (a field that became
--- case-insensitive after the objects were written; the caller folds with the library's Unicode
--- rules), only where the value is still the one the caller folded, then adds the index entries the
--- term calls for. A write in between stores the term itself, so nothing it wrote is undone.
+-- Stores the hidden field a value lacks: the folded term of a field that became case-insensitive,
+-- or the plug-in index entries of a field that got a plug-in index, after the objects were written
+-- (the caller computes them with the library's rules), only where the value is still the one the
+-- caller used, then adds the index entries they call for. A write in between stores the hidden
+-- field itself, so nothing it wrote is undone.
 -- KEYS[1] ids: the partition's sorted set of ids (score 0); the partition's hash tag is its prefix
 -- KEYS[2] expiry: the partition's sorted set of expiry times (ms) by id
 -- ARGV[1] spec: the model's index description (JSON, see src/store/schema.ts)
 -- ARGV[2] uniques: JSON list of the unique constraints kept outside the partition, or '[]'
--- ARGV[3] count: the number of (id, field, value, term) quadruples that follow
+-- ARGV[3] count: the number of (id, field, value, hidden field, hidden value) quintuples that follow
 -- returns unknown[]: {repairs, terms} like reindex-objects.lua
 -- @include _object.lua
 -- @include _entries.lua
@@ -20,13 +21,13 @@ local function report(kind, id, key, index, term, other, expected)
 end
 
 local touched, order = {}, {}
-for i = 4, 3 + 4 * tonumber(ARGV[3]), 4 do
-  local id, field, value, term = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
+for i = 4, 3 + 5 * tonumber(ARGV[3]), 5 do
+  local id, field, value, hidden, term = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
   local key = base .. ':h:' .. enc(id)
   local obj = touched[id] or load_object(key)
-  if obj ~= nil and not expired(KEYS[2], id, now) and obj[field] == value and obj['$t:' .. field] == nil then
-    redis.call('HSET', key, '$t:' .. field, term)
-    obj['$t:' .. field] = term
+  if obj ~= nil and not expired(KEYS[2], id, now) and obj[field] == value and obj[hidden] == nil then
+    redis.call('HSET', key, hidden, term)
+    obj[hidden] = term
     report('missing-term', id, key, field, term, '', '')
     if touched[id] == nil then order[#order + 1] = id end
     touched[id] = obj

@@ -8,7 +8,8 @@
 -- ARGV[1] spec: the model's index description (JSON, see src/store/schema.ts)
 -- ARGV[2] after: the last id of the previous batch, or '' to start at the first id
 -- ARGV[3] limit: the most objects to check
--- ARGV[4] folded: JSON array of the case-insensitive fields, whose folded term is stored as `$t:<field>`
+-- ARGV[4] folded: JSON array of [field, hidden field] pairs: a value needs that hidden field (`$t:<field>`
+--   the folded term of a case-insensitive field, `$x:<field>` the entries of a plug-in index)
 -- ARGV[5] uniques: JSON list of the unique constraints kept outside the partition, as
 --   [name, [[field, flags], ...]] (models with several partitions), or '[]'
 -- returns unknown[]: {last id checked or '', objects checked, problems, terms}: each problem is
@@ -36,8 +37,8 @@ for _, id in ipairs(ids) do
   elseif expired(KEYS[2], id, now) then
     add('expired-object', id, key, '', '', '', '')
   else
-    for _, name in ipairs(folded) do
-      if obj[name] ~= nil and obj['$t:' .. name] == nil then add('missing-term', id, key, name, '', '', '') end
+    for _, h in ipairs(folded) do
+      if obj[h[1]] ~= nil and obj[h[2]] == nil then add('missing-term', id, key, h[1], '', '', '') end
     end
     for _, e in ipairs(expected_entries(base, spec, id, obj)) do
       local kind, ekey, member, score, index, term = e[1], e[2], e[3], e[4], e[5], e[6]

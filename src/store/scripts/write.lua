@@ -11,7 +11,8 @@
 -- ARGV[6] returnObject: '1' to return the object's fields after the write, '0' not to
 -- ARGV[7] deadline: server time (ms) after which the write must not happen (unique claims), or ''
 -- ARGV[8] ops: number of operations that follow as (op, field, value) triples: s = set,
---   u = unset, t = set the folded term, I = add to an integer, N = add to a number
+--   u = unset, t = set the folded term, e = set the plug-in index entries (JSON [[key, score], ...]),
+--   I = add to an integer, N = add to a number
 -- returns unknown[]: {version, created (1 or 0), field, value, ...} (fields only with returnObject)
 -- error E_EXISTS: create of an id that exists
 -- error E_NOT_FOUND: update of an id that does not exist
@@ -51,8 +52,11 @@ for i = 0, n - 1 do
   elseif op == 'u' then
     new[field] = nil
     new['$t:' .. field] = nil
+    new['$x:' .. field] = nil
   elseif op == 't' then
     new['$t:' .. field] = value
+  elseif op == 'e' then
+    new['$x:' .. field] = value
   else
     local current = tonumber(new[field] or '0')
     if current == nil then return redis.error_reply('E_NOT_NUMBER ' .. field) end
