@@ -1,0 +1,105 @@
+import snowball from 'snowball-stemmers';
+import { deu, eng, fra, rus, spa } from 'stopword';
+import { InvalidArgumentError } from '../core/errors.js';
+
+/** Languages with built-in stopwords and Snowball stemming; 'none' only splits and folds. */
+export type Language = 'english' | 'french' | 'german' | 'spanish' | 'russian' | 'none';
+
+/** One indexed word of a text. */
+export interface Token {
+  /** The normalized term (folded, stemmed). */
+  readonly term: string;
+  /** Word position in the text; removed stopwords keep theirs, so phrases see the gap. */
+  readonly position: number;
+  /** UTF-16 offsets of the word in the original text (for highlighting). */
+  readonly start: number;
+  readonly end: number;
+}
+
+/** Turns text into tokens; documents and queries must go through the same one. */
+export interface Analyzer {
+  /** A name that changes whenever the output could change (stored with an index). */
+  readonly name: string;
+  analyze(text: string): Token[];
+  /** Normalizes one query word the way analyze() normalizes words (null: a stopword or nothing left). */
+  term(word: string): string | null;
+}
+
+/** Options of {@link createAnalyzer}. */
+export interface AnalyzerOptions {
+  /** Stopwords and stemming rules. @defaultValue 'english' */
+  language?: Language;
+  /** Drop the language's stopwords (true), keep every word (false), or drop these words. @defaultValue true */
+  stopwords?: boolean | readonly string[];
+  /** Reduce words to their Snowball stem. @defaultValue true (false for 'none') */
+  stem?: boolean;
+  /** Strip accents and other combining marks after stemming ("café" -> "cafe"). @defaultValue true */
+  foldAccents?: boolean;
+  /** Words longer than this many characters are not indexed. @defaultValue 64 */
+  maxLength?: number;
+}
+
+const LOCALES: Readonly<Record<Language, string | undefined>> = { english: 'en', french: 'fr', german: 'de', spanish: 'es', russian: 'ru', none: undefined };
+const STOPWORDS: Readonly<Record<Language, readonly string[]>> = { english: eng, french: fra, german: deu, spanish: spa, russian: rus, none: [] };
+const LANGUAGES = Object.keys(LOCALES) as Language[];
+/** French elided articles and pronouns glued to the next word by an apostrophe. */
+const FRENCH_ELISION = /^(?:l|d|j|m|n|s|t|c|qu|jusqu|lorsqu|puisqu)['’]/u;
+const MARKS = /\p{M}+/gu;
+
+function fold(word: string): string {
+  return word.normalize('NFKC').toLowerCase();
+}
+
+function stripMarks(word: string): string {
+  return word.normalize('NFD').replace(MARKS, '').normalize('NFC');
+}
+
+/**
+ * Creates an analyzer: Unicode word segmentation (Intl.Segmenter, so CJK text splits into words),
+ * NFKC and lower case, the language's stopwords, Snowball stemming, then accent folding.
+ */
+export function createAnalyzer(options: AnalyzerOptions = {}): Analyzer {
+  const language = options.language ?? 'english';
+  if (!LANGUAGES.includes(language)) throw new InvalidArgumentError('language', `must be one of ${LANGUAGES.join(', ')}`);
+  const maxLength = options.maxLength ?? 64;
+  if (!Number.isSafeInteger(maxLength) || maxLength < 1 || maxLength > 512) throw new InvalidArgumentError('maxLength', 'must be an integer from 1 to 512');
+  const list = options.stopwords ?? true;
+  if (typeof list !== 'boolean' && (!Array.isArray(list) || list.some((w) => typeof w !== 'string'))) {
+    throw new InvalidArgumentError('stopwords', 'must be true, false or an array of words');
+  }
+  const stopwords = new Set((list === true ? STOPWORDS[language] : list === false ? [] : list).map(fold));
+  const stemmer = (options.stem ?? language !== 'none') && language !== 'none' ? snowball.newStemmer(language) : null;
+  const foldAccents = options.foldAccents ?? true;
+  const segmenter = new Intl.Segmenter(LOCALES[language], { granularity: 'word' });
+  const name = [language, list === true ? 'stop' : list === false ? 'all' : `stop${String(stopwords.size)}`, stemmer ? 'stem' : 'raw', foldAccents ? 'fold' : 'marks', String(maxLength)].join(':');
+
+  /** The term of one folded word, or null for a stopword or a word too long. */
+  const normalize = (folded: string): string | null => {
+    let word = folded;
+    if (language === 'french') word = word.replace(FRENCH_ELISION, '');
+    if (word === '' || stopwords.has(word) || word.length > maxLength) return null;
+    const stem = stemmer ? stemmer.stem(word) : word;
+    const term = foldAccents ? stripMarks(stem) : stem;
+    return term === '' ? null : term;
+  };
+
+  return Object.freeze({
+    name,
+    analyze(text: string): Token[] {
+      if (typeof text !== 'string') throw new InvalidArgumentError('text', 'must be a string');
+      const tokens: Token[] = [];
+      let position = 0;
+      for (const { segment, index, isWordLike } of segmenter.segment(text)) {
+        if (isWordLike !== true) continue;
+        const term = normalize(fold(segment));
+        if (term !== null) tokens.push({ term, position, start: index, end: index + segment.length });
+        position++;
+      }
+      return tokens;
+    },
+    term(word: string): string | null {
+      const [first] = this.analyze(word);
+      return first?.term ?? null;
+    },
+  });
+}

@@ -1,0 +1,2 @@
+export { createAnalyzer } from './analyzer.js';
+export type { Analyzer, AnalyzerOptions, Language, Token } from './analyzer.js';
