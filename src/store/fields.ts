@@ -1,5 +1,7 @@
 import { booleanCodec, dateCodec, integerCodec, jsonCodec, numberCodec, stringCodec } from '../core/codecs.js';
 import type { Codec, JsonValue } from '../core/codecs.js';
+import { geoIndex, pointRule } from '../search/geo-field.js';
+import type { GeoPoint } from '../search/geohash.js';
 
 /** The scalar kinds a field (or an array element) can have. */
 export type ScalarKind = 'string' | 'number' | 'integer' | 'boolean' | 'date';
@@ -46,7 +48,15 @@ export interface IndexPlugin<V, Q> {
   entries(value: V): readonly PluginEntry[];
   /** The ranges whose members are exactly the objects matching `query`. */
   lookup(query: Q): readonly PluginRange[];
+  /**
+   * Set when the entries under `key` form a Redis geo set (scores are GEOADD's geohashes): a
+   * `match` is then a radius or box query (`GeoArea`) that the planner answers with GEOSEARCH.
+   */
+  readonly geo?: { readonly key: string };
 }
+
+/** A geo query of a geo plug-in: a circle (`radius`) or a box (`width` x `height`), in meters, around a point. */
+export type GeoArea = { readonly lon: number; readonly lat: number; readonly radius: number } | { readonly lon: number; readonly lat: number; readonly width: number; readonly height: number };
 
 /** A validation rule: return true to accept, or false / a message to reject. */
 export type Validator<T> = (value: T) => boolean | string;
@@ -152,6 +162,9 @@ export const t = Object.freeze({
   /** Any JSON value (not indexable). */
   json: <T extends JsonValue = JsonValue>(): Field<T> =>
     new Field<T>({ kind: 'json', required: false, indexing: NO_INDEXING, validators: [] }),
+  /** A point `{ lon, lat }` (degrees), indexed for radius and box queries: `{ field: { match: { lon, lat, radius } } }`. */
+  geo: (): Field<GeoPoint, false, false, GeoArea> =>
+    new Field<GeoPoint>({ kind: 'json', required: false, indexing: NO_INDEXING, validators: [] }).validate(pointRule).indexWith(geoIndex),
   /** An array of scalars; `.index()` indexes every member (tags). */
   array: <T>(element: Field<T>): Field<T[]> => {
     const kind = element.definition.kind;

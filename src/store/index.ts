@@ -1,7 +1,7 @@
 export { defineModel } from './define-model.js';
 export { ClaimExpiredError, NotFoundError, ObjectExistsError, UniqueViolationError, ValidationError, VersionConflictError } from './errors.js';
 export { Field, t } from './fields.js';
-export type { AnyField, FieldDefinition, FieldIndexing, FieldKind, IndexPlugin, PluginEntry, PluginRange, ScalarKind, Validator } from './fields.js';
+export type { AnyField, FieldDefinition, FieldIndexing, FieldKind, GeoArea, IndexPlugin, PluginEntry, PluginRange, ScalarKind, Validator } from './fields.js';
 export { MAX_ID_LENGTH } from './input.js';
 export { Model } from './model.js';
 export type { IdSource, WriteOptions } from './model.js';

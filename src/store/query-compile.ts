@@ -7,6 +7,8 @@ import { checkId } from './input.js';
 import { foldCase } from './schema.js';
 import type { CompiledCompound, CompiledField, ModelSchema } from './schema.js';
 import type { IndexPlugin } from './fields.js';
+import { checkPoint } from '../search/geohash.js';
+import type { GeoPoint } from '../search/geohash.js';
 
 /** A score range as query.lua reads it: bound texts (`-inf` / `+inf` when open) and exclusive flags. */
 export interface NumRange {
@@ -26,7 +28,8 @@ export type TermRange = { readonly a?: string; readonly ae?: 0 | 1; readonly b?:
  * `id` ids or id ranges, `uq` unique-hash terms, `uo` unique terms of a model with several
  * partitions, whose owners live outside the partitions (checked per object; queries look the
  * owners up first and add their ids), `px` plug-in index ranges (encoded key part `k`, inclusive
- * score bounds `a`..`b`), `cx` compound index entries (leading terms alternatives
+ * score bounds `a`..`b`), `geo` a circle (radius `r`) or box (`w` x `h`) in meters around lon/lat in
+ * a geo plug-in's geo set (key part `k`), `cx` compound index entries (leading terms alternatives
  * `v`, ranges `r` on the last field in the index order `o`).
  */
 export type WhereNode =
@@ -42,6 +45,7 @@ export type WhereNode =
   | { readonly t: 'uq'; readonly n: string; readonly h: readonly string[]; readonly v: readonly string[] }
   | { readonly t: 'uo'; readonly n: string; readonly h: readonly string[]; readonly v: readonly string[] }
   | { readonly t: 'px'; readonly f: string; readonly r: readonly { readonly k: string; readonly a: string; readonly b: string }[] }
+  | { readonly t: 'geo'; readonly f: string; readonly k: string; readonly lon: string; readonly lat: string; readonly r?: string; readonly w?: string; readonly h?: string }
   | {
       readonly t: 'cx';
       readonly n: string;
@@ -217,6 +221,7 @@ function scoreText(n: number): string {
 function pluginLeaf(target: Target, query: unknown): WhereNode {
   const plugin = target === 'id' ? undefined : target.plugin;
   if (target === 'id' || plugin === undefined) fail(target, 'match: needs a field with a plug-in index (indexWith())');
+  if (plugin.geo !== undefined) return geoLeaf(target, plugin.geo.key, query);
   let ranges: unknown;
   try {
     ranges = (plugin as IndexPlugin<unknown, unknown>).lookup(query);
@@ -233,6 +238,31 @@ function pluginLeaf(target: Target, query: unknown): WhereNode {
     return { k: encodeKeyPart(key), a: scoreText(min), b: scoreText(max) };
   });
   return r.length === 0 ? { t: 'none' } : { t: 'px', f: target.name, r };
+}
+
+/** Largest geo distance: half the Earth's circumference, in meters. */
+const MAX_GEO_M = 20_037_509;
+
+/** The leaf of a geo area query: `{ lon, lat, radius }` or `{ lon, lat, width, height }`, meters. */
+function geoLeaf(target: CompiledField, key: string, area: unknown): WhereNode {
+  const a = (isPlainObject(area) ? area : {});
+  let point: GeoPoint;
+  try {
+    point = checkPoint(a, 'match');
+  } catch (error) {
+    if (error instanceof InvalidArgumentError) fail(target, `${error.field}: ${error.reason}`);
+    throw error;
+  }
+  const meters = (name: string): string => {
+    const n = a[name];
+    if (typeof n !== 'number' || !Number.isFinite(n) || n <= 0 || n > MAX_GEO_M) fail(target, `match.${name}: must be meters, more than 0 and at most ${String(MAX_GEO_M)}`);
+    return String(n);
+  };
+  // lon 180 is the meridian of -180, where the geo set's cells start (see geohashScore)
+  const base = { t: 'geo' as const, f: target.name, k: encodeKeyPart(key), lon: String(point.lon === 180 ? -180 : point.lon), lat: String(point.lat) };
+  if ('radius' in a) return { ...base, r: meters('radius') };
+  if ('width' in a || 'height' in a) return { ...base, w: meters('width'), h: meters('height') };
+  return fail(target, 'match: a geo area needs radius, or width and height (meters)');
 }
 
 function rangeCompare(target: Target): (a: string, b: string) => number {

@@ -147,8 +147,58 @@ end
 -- Sorted set of a plug-in index range {k = encoded key part, a, b}.
 local function px_key(node, r) return base .. ':x:' .. node.f .. ':' .. r.k end
 
+-- Geo areas, exactly as GEOSEARCH decides them (same formulas, same Earth radius, decoded points).
+local function geo_key(node) return base .. ':x:' .. node.f .. ':' .. node.k end
+local EARTH_M, DEG = 6372797.560856, math.pi / 180
+local function geo_dist(lon1, lat1, lon2, lat2)
+  local lat1r, lon1r, lat2r, lon2r = lat1 * DEG, lon1 * DEG, lat2 * DEG, lon2 * DEG
+  local u, v = math.sin((lat2r - lat1r) / 2), math.sin((lon2r - lon1r) / 2)
+  return 2.0 * EARTH_M * math.asin(math.sqrt(u * u + math.cos(lat1r) * math.cos(lat2r) * v * v))
+end
+local geo_in
+-- GEOSEARCH drops the cells past the antimeridian (it bounds longitudes without wrapping), so an
+-- area that crosses it, or reaches a pole, is answered by checking every point of the geo set.
+local function geo_wraps(node)
+  local lat = tonumber(node.lat)
+  local half_h = (node.r and tonumber(node.r) or tonumber(node.h) / 2) / EARTH_M / DEG
+  local half_w = node.r and tonumber(node.r) or tonumber(node.w) / 2
+  local far = math.abs(lat) + half_h
+  if far >= 89.9 then return true end
+  local lon_delta = half_w / (EARTH_M * math.cos(far * DEG)) / DEG
+  return tonumber(node.lon) - lon_delta <= -180 or tonumber(node.lon) + lon_delta >= 180
+end
+local function geo_search(node)
+  if node.hits then return node.hits end
+  local key = geo_key(node)
+  if geo_wraps(node) then
+    local hits, at = {}, 0
+    while true do
+      local chunk = redis.call('ZRANGE', key, at, at + 4999)
+      for _, id in ipairs(chunk) do
+        if geo_in(node, id) then hits[#hits + 1] = id end
+      end
+      if #chunk < 5000 then break end
+      at = at + 5000
+    end
+    node.hits = hits
+  else
+    local shape = node.r and { 'BYRADIUS', node.r, 'm' } or { 'BYBOX', node.w, node.h, 'm' }
+    node.hits = redis.call('GEOSEARCH', key, 'FROMLONLAT', node.lon, node.lat, unpack(shape))
+  end
+  return node.hits
+end
+geo_in = function(node, id)
+  local pos = redis.call('GEOPOS', geo_key(node), id)[1]
+  if not pos then return false end
+  local x, y, cx, cy = tonumber(pos[1]), tonumber(pos[2]), tonumber(node.lon), tonumber(node.lat)
+  if node.r then return geo_dist(x, y, cx, cy) <= tonumber(node.r) end
+  if EARTH_M * math.abs(cy * DEG - y * DEG) > tonumber(node.h) / 2 then return false end
+  return geo_dist(x, y, cx, y) <= tonumber(node.w) / 2
+end
+
 local function check(node, id, vals)
   local t = node.t
+  if t == 'geo' then return geo_in(node, id) end
   if t == 'px' then
     for _, r in ipairs(node.r) do
       local s = redis.call('ZSCORE', px_key(node, r), id)
@@ -285,6 +335,8 @@ local function leaf_count(node)
     for _, v in ipairs(node.v) do n = n + redis.call('HEXISTS', base .. ':uq:' .. node.n, v) end
   elseif t == 'px' then
     for _, r in ipairs(node.r) do n = n + redis.call('ZCOUNT', px_key(node, r), r.a, r.b) end
+  elseif t == 'geo' then
+    n = #geo_search(node)
   elseif t == 'cx' then
     for _, alt in ipairs(node.v) do
       local key = cx_key(node, alt)
@@ -301,7 +353,7 @@ local function leaf_count(node)
   return n
 end
 
-local LEAF = { set = true, num = true, lex = true, id = true, uq = true, cx = true, px = true }
+local LEAF = { set = true, num = true, lex = true, id = true, uq = true, cx = true, px = true, geo = true }
 
 -- Candidates an enumeration of the node reads (the cost of the filter strategy).
 local function enum_cost(node)
@@ -384,6 +436,8 @@ local function leaf_ids(node, emit)
     end
   elseif t == 'px' then
     for _, r in ipairs(node.r) do each(redis.call('ZRANGEBYSCORE', px_key(node, r), r.a, r.b), emit) end
+  elseif t == 'geo' then
+    each(geo_search(node), emit)
   elseif t == 'uq' then
     for _, v in ipairs(node.v) do
       local id = redis.call('HGET', base .. ':uq:' .. node.n, v)

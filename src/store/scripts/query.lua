@@ -98,7 +98,7 @@ if Q.c then
 end
 
 -- Filter strategy: enumerate candidates, check each, keep those after the cursor.
-local EXACT = { set = true, num = true, uq = true, id = true, px = true }
+local EXACT = { set = true, num = true, uq = true, id = true, px = true, geo = true }
 local function run_filter(node)
   local seen, items = {}, {}
   -- These leaves enumerate exactly their matches: ordered by id, nothing needs reading but liveness.
