@@ -40,21 +40,49 @@ export function partitionPlans(internals: ModelInternals, query: CompiledQuery):
 }
 
 /** A filter that is one index listing exactly its matches, which query-direct.lua reads without the planner. */
-export type DirectLeaf = Extract<WhereNode, { t: 'set' | 'num' | 'uq' }>;
+export type DirectLeaf = Extract<WhereNode, { t: 'set' | 'num' | 'uq' | 'geo' }>;
 
-/** The filter as a {@link DirectLeaf}, or null when it needs the planner. */
+/** The filter as a {@link DirectLeaf}, or null when it needs the planner (geo areas GEOSEARCH cannot answer whole). */
 export function directLeaf(where: WhereNode): DirectLeaf | null {
+  if (where.t === 'geo') return geoWraps(where) ? null : where;
   return where.t === 'set' || where.t === 'num' || where.t === 'uq' ? where : null;
+}
+
+const EARTH_M = 6372797.560856;
+const DEG = Math.PI / 180;
+
+/** Whether a geo area crosses the antimeridian or reaches a pole (geo_wraps in _query.lua; GEOSEARCH does not wrap). */
+function geoWraps(leaf: Extract<WhereNode, { t: 'geo' }>): boolean {
+  const lat = Number(leaf.lat);
+  const halfH = (leaf.r === undefined ? Number(leaf.h) / 2 : Number(leaf.r)) / EARTH_M / DEG;
+  const halfW = leaf.r === undefined ? Number(leaf.w) / 2 : Number(leaf.r);
+  const far = Math.abs(lat) + halfH;
+  if (far >= 89.9) return true;
+  const lonDelta = halfW / (EARTH_M * Math.cos(far * DEG)) / DEG;
+  return Number(leaf.lon) - lonDelta <= -180 || Number(leaf.lon) + lonDelta >= 180;
+}
+
+function directArgs(leaf: DirectLeaf): string {
+  if (leaf.t === 'num') return JSON.stringify(leaf.r.flatMap((r) => [zBound(r.a, r.ae, '-inf'), zBound(r.b, r.be, '+inf')]));
+  if (leaf.t === 'uq') return JSON.stringify(leaf.v);
+  if (leaf.t === 'geo') return JSON.stringify(leaf.r === undefined ? [leaf.lon, leaf.lat, leaf.w, leaf.h] : [leaf.lon, leaf.lat, leaf.r]);
+  return '[]';
 }
 
 /** One query-direct.lua call per partition (ids or count of a {@link DirectLeaf}), in partition order. */
 export function directPlans(internals: ModelInternals, leaf: DirectLeaf, mode: 'ids' | 'count'): ScriptPlan[] {
-  const args = leaf.t === 'num' ? JSON.stringify(leaf.r.flatMap((r) => [zBound(r.a, r.ae, '-inf'), zBound(r.b, r.be, '+inf')])) : leaf.t === 'uq' ? JSON.stringify(leaf.v) : '[]';
+  const args = directArgs(leaf);
   return internals.partitions.map((keys: PartitionKeys) => {
-    const indexes = leaf.t === 'set' ? leaf.v.map((term) => keys.eq(leaf.f, term)) : [leaf.t === 'num' ? keys.score(leaf.f) : keys.unique(leaf.n)];
+    const indexes = leaf.t === 'set' ? leaf.v.map((term) => keys.eq(leaf.f, term)) : [directKey(keys, leaf)];
     const plan = internals.context.scripts.plan(queryDirectScript, { expiry: keys.expiry }, { kind: leaf.t, mode, args });
     return Object.freeze({ ...plan, keys: Object.freeze([...plan.keys, ...indexes]) });
   });
+}
+
+function directKey(keys: PartitionKeys, leaf: Exclude<DirectLeaf, { t: 'set' }>): string {
+  if (leaf.t === 'num') return keys.score(leaf.f);
+  if (leaf.t === 'uq') return keys.unique(leaf.n);
+  return `${keys.tag}:x:${leaf.f}:${leaf.k}`; // k is already an encoded key part
 }
 
 /** A ZRANGEBYSCORE bound: `(` marks an exclusive one; infinities stay as they are. */

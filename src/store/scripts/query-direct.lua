@@ -1,12 +1,14 @@
 #!lua flags=no-writes
 -- Answers a query whose whole filter is one index that lists exactly its matches (equality-set
--- terms, score ranges or unique-hash terms), unlimited and unsorted, straight from that index:
+-- terms, score ranges, unique-hash terms, or a geo area that GEOSEARCH answers whole), unlimited
+-- and unsorted, straight from that index:
 -- no planner, no JSON, no object reads. Objects past their expiry (not yet swept) are left out.
 -- KEYS[1] expiry: the partition's sorted set of expiry times (ms) by id
--- KEYS[2..] indexes: the equality sets of the terms; or the score index; or the unique hash
--- ARGV[1] kind: set | num | uq
+-- KEYS[2..] indexes: the equality sets of the terms; or the score index; or the unique hash; or the geo set
+-- ARGV[1] kind: set | num | uq | geo
 -- ARGV[2] mode: ids | count
--- ARGV[3] args: JSON array: num: [min, max, ...] ZRANGEBYSCORE bounds; uq: the terms; set: []
+-- ARGV[3] args: JSON array: num: [min, max, ...] ZRANGEBYSCORE bounds; uq: the terms; set: [];
+--   geo: [lon, lat, radius] or [lon, lat, width, height] (meters)
 -- returns unknown: ids mode: the matching ids (each once) joined by NUL, or as an array when an id
 --   holds a NUL (one bulk string costs a client far less to read than many); count mode: their number
 local kind, mode = ARGV[1], ARGV[2]
@@ -42,6 +44,9 @@ if kind == 'set' then
   if #KEYS == 2 then lists[1] = redis.call('SMEMBERS', KEYS[2]) else lists[1] = redis.call('SUNION', unpack(KEYS, 2)) end
 elseif kind == 'num' then
   for i = 1, #args, 2 do lists[#lists + 1] = redis.call('ZRANGEBYSCORE', KEYS[2], args[i], args[i + 1]) end
+elseif kind == 'geo' then
+  local shape = #args == 3 and { 'BYRADIUS', args[3], 'm' } or { 'BYBOX', args[3], args[4], 'm' }
+  lists[1] = redis.call('GEOSEARCH', KEYS[2], 'FROMLONLAT', args[1], args[2], unpack(shape))
 else
   local owners = redis.call('HMGET', KEYS[2], unpack(args))
   local found = {}
