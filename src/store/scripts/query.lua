@@ -99,7 +99,82 @@ end
 
 -- Filter strategy: enumerate candidates, check each, keep those after the cursor.
 local EXACT = { set = true, num = true, uq = true, id = true, px = true, geo = true }
+
+-- Keeps the candidates that are members of an index leaf, with one command per index key
+-- (SMISMEMBER, ZMSCORE) instead of reading every candidate's hash.
+local BULK = { set = true, num = true, geo = true }
+local function bulk_keep(c, list)
+  local keep = {}
+  for at = 1, #list, 4000 do
+    local chunk = { unpack(list, at, math.min(at + 3999, #list)) }
+    local off = at - 1
+    local function mark_chunk(reply, ok)
+      for i, v in ipairs(reply) do
+        if ok(v) then keep[list[off + i]] = true end
+      end
+    end
+    if c.t == 'set' then
+      for _, v in ipairs(c.v) do mark_chunk(redis.call('SMISMEMBER', set_key(c, v), unpack(chunk)), function(x) return x == 1 end) end
+    elseif c.t == 'num' then
+      local scores = redis.call('ZMSCORE', num_key(c.f), unpack(chunk))
+      mark_chunk(scores, function(x)
+        if not x then return false end
+        local n = tonumber(x)
+        for _, r in ipairs(c.r) do
+          if num_in(n, r) then return true end
+        end
+        return false
+      end)
+    end
+  end
+  if c.t == 'geo' then
+    local hits = {}
+    for _, id in ipairs(geo_search(c)) do hits[id] = true end
+    for _, id in ipairs(list) do
+      if hits[id] then keep[id] = true end
+    end
+  end
+  local out = {}
+  for _, id in ipairs(list) do
+    if keep[id] then out[#out + 1] = id end
+  end
+  return out
+end
+
+-- An AND of set, score and geo leaves ordered by id: candidates from the most selective leaf,
+-- then bulk membership for the others; no object is read (nil when the node is not one).
+local function bulk_and(node)
+  if node ~= root or node.t ~= 'and' or kind ~= 'i' then return nil end
+  local best
+  for _, c in ipairs(node.c) do
+    if not BULK[c.t] then return nil end
+    if best == nil or enum_cost(c) < enum_cost(best) then best = c end
+  end
+  local list, seen = {}, {}
+  enumerate(best, function(id)
+    if not seen[id] then
+      seen[id] = true
+      list[#list + 1] = id
+    end
+  end)
+  for _, c in ipairs(node.c) do
+    if c ~= best and #list > 0 then list = bulk_keep(c, list) end
+  end
+  return list
+end
+
 local function run_filter(node)
+  local bulk = bulk_and(node)
+  if bulk then
+    local items = {}
+    for _, id in ipairs(bulk) do
+      if alive(id) and not (cur and not before(cur, { id = id })) then
+        examined = examined + 1
+        items[#items + 1] = { id = id }
+      end
+    end
+    return items
+  end
   local seen, items = {}, {}
   -- These leaves enumerate exactly their matches: ordered by id, nothing needs reading but liveness.
   local exact = node == root and EXACT[node.t] and kind == 'i'
