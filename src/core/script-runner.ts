@@ -137,11 +137,23 @@ export class ScriptRunner {
           replies = null;
           for (const index of indexes) results[index] = { ok: false, error: toKickassError(error, plans[index] as ScriptPlan, errors) };
         }
+        const unloaded: number[] = [];
         indexes.forEach((index, position) => {
           if (replies === null) return;
           const [error, value] = replies[position] ?? [new Error('missing pipeline reply'), undefined];
+          // the script cache was emptied between ioredis' SCRIPT EXISTS check and the pipeline (SCRIPT
+          // FLUSH, a restart, a failover): that call did not run, so it is sent again on its own
+          if (error?.message.includes('NOSCRIPT') === true) unloaded.push(index);
           results[index] = error ? { ok: false, error: toKickassError(error, plans[index] as ScriptPlan, errors) } : { ok: true, value };
         });
+        for (const index of unloaded) {
+          const plan = plans[index] as ScriptPlan;
+          try {
+            results[index] = { ok: true, value: await this.#invoker(this.#client, plan.script)(...callArgs(plan)) };
+          } catch (error) {
+            results[index] = { ok: false, error: toKickassError(error, plan, errors) };
+          }
+        }
       }),
     );
     return results;

@@ -5,6 +5,9 @@ import { defineScript } from '../../src/core/script.js';
 import { ScriptRunner } from '../../src/core/script-runner.js';
 import { TOPOLOGIES, connect, useTopology } from '../harness/topologies.js';
 import { closeClient } from '../../src/core/connection.js';
+import type { RedisClient } from '../../src/core/connection.js';
+import { Cluster, Redis } from 'ioredis';
+import { RedisClusterServers, RedisServer } from '../../harness/redis-server.js';
 
 const incrTwice = defineScript<['counter', 'log'], ['by'], number>({
   name: 'test_incr_twice',
@@ -68,35 +71,43 @@ for (const topology of TOPOLOGIES) {
       expect(Object.isFrozen(plan.keys)).toBe(true);
     });
 
+    // SCRIPT FLUSH empties the cache of every client of a server, so this runs on servers of its own,
+    // not on the shared ones other test files are using at the same time.
     it('survives SCRIPT FLUSH between calls (EVALSHA falls back to EVAL), direct and pipelined', async () => {
-      const kr = redis.kickass();
-      const slot = kr.context.keys.slot('s');
-      const keys = { counter: slot.key('c'), log: slot.key('log') };
-      expect(await kr.context.scripts.run(incrTwice, keys, { by: 1 })).toBe(2);
-      await flushScripts(redis.client);
-      expect(await kr.context.scripts.run(incrTwice, keys, { by: 1 })).toBe(4);
-      await flushScripts(redis.client);
-      expect(await kr.context.scripts.run(readCounter, { counter: keys.counter }, {})).toBe('4');
-
-      // A fresh runner and client: first call is EVAL, later ones EVALSHA; flush in between again.
-      const other = connect(topology);
+      const cluster = topology === 'cluster' ? await RedisClusterServers.start() : undefined;
+      const server = cluster ? undefined : await RedisServer.start();
+      const open = (): RedisClient => (cluster ? new Cluster(cluster.seeds) : new Redis(server?.url ?? ''));
+      const client = open();
+      const other = open();
       try {
+        const scripts = new ScriptRunner(client);
+        const keys = { counter: '{s}:c', log: '{s}:log' };
+        expect(await scripts.run(incrTwice, keys, { by: 1 })).toBe(2);
+        await flushScripts(client);
+        expect(await scripts.run(incrTwice, keys, { by: 1 })).toBe(4);
+        await flushScripts(client);
+        expect(await scripts.run(readCounter, { counter: keys.counter }, {})).toBe('4');
+
+        // A fresh runner and client: first call is EVAL, later ones EVALSHA; flush in between again.
         const runner = new ScriptRunner(other);
         for (let i = 0; i < 3; i++) {
-          await flushScripts(redis.client);
+          await flushScripts(client);
           const results = await runner.execMany([
             runner.plan(incrTwice, keys, { by: 10 }),
+            runner.plan(incrTwice, keys, { by: 0 }),
             runner.plan(readCounter, { counter: keys.counter }, {}),
           ]);
           expect(results).toEqual([
             { ok: true, value: 4 + 20 * (i + 1) },
+            { ok: true, value: 4 + 20 * (i + 1) },
             { ok: true, value: String(4 + 20 * (i + 1)) },
           ]);
         }
+        expect(await client.lrange(keys.log, 0, -1)).toEqual(['1', '1', '10', '0', '10', '0', '10', '0']);
       } finally {
-        await closeClient(other);
+        await Promise.all([closeClient(client), closeClient(other)]);
+        await (cluster ?? server)?.stop();
       }
-      expect(await redis.client.lrange(keys.log, 0, -1)).toEqual(['1', '1', '10', '10', '10']);
     });
 
     it('maps documented Lua error codes to typed errors and the rest to ScriptError', async () => {
