@@ -5,6 +5,7 @@ export type { AnyField, FieldDefinition, FieldIndexing, FieldKind, GeoArea, Inde
 export { MAX_ID_LENGTH } from './input.js';
 export { Model } from './model.js';
 export type { IdSource, WriteOptions } from './model.js';
+export type { Nearby, NearestOptions } from './geo-near.js';
 export type { CompoundIndexOptions, ModelOptions, ModelSchema } from './schema.js';
 export type { CreateInputOf, FieldMap, FieldValue, NumericFieldOf, RowOf, UpdateInputOf } from './types.js';
 export { PROBLEM_KINDS } from './maintenance.js';

@@ -14,6 +14,9 @@ import type { ModelSchema } from './schema.js';
 import { deleteScript, getScript, insertManyScript, sweepScript, writeScript } from './scripts/index.generated.js';
 import { addNewEntries, newEntries } from './new-entries.js';
 import { CreateCoalescer } from './create-coalescer.js';
+import { nearestObjects } from './geo-near.js';
+import type { Nearby, NearestOptions } from './geo-near.js';
+import type { GeoPoint } from '../search/geohash.js';
 import type { PendingCreate } from './create-coalescer.js';
 import { query } from './query.js';
 import type { Query, Where } from './query.js';
@@ -274,6 +277,11 @@ export class Model<M extends FieldMap> {
       if ((error as { code?: unknown }).code === 'E_NOT_FOUND') return false;
       throw error;
     }
+  }
+
+  /** The `limit` live objects nearest to a point by a `t.geo()` field, closest first, with distances in meters. */
+  async nearest(field: keyof M & string, center: GeoPoint, options: NearestOptions): Promise<Nearby<RowOf<M>>[]> {
+    return (await nearestObjects(this.internals, field, center, options)) as Nearby<RowOf<M>>[];
   }
 
   /** Deletes an object and its index entries; false when there was none. */

@@ -32,6 +32,7 @@ local function alive(id)
   return not (at and tonumber(at) <= now)
 end
 
+-- @include _geo.lua
 -- @include _query.lua
 
 -- Hash fields every candidate is read for: '$v' (existence) first, then what the checks need.

@@ -1,0 +1,57 @@
+#!lua flags=no-writes
+-- The live objects of one partition nearest to a point by a geo field, closest first, with their
+-- distances and fields: GEOSEARCH ASC WITHDIST where it can answer, else (an area that crosses the
+-- antimeridian or reaches a pole) every point of the geo set measured with Redis' own formula.
+-- KEYS[1] expiry: the partition's sorted set of expiry times (ms) by id
+-- KEYS[2] geo: the field's geo set (the geo plug-in's entries)
+-- ARGV[1] lon: the point's longitude
+-- ARGV[2] lat: the point's latitude
+-- ARGV[3] radius: the largest distance, in meters
+-- ARGV[4] count: the most objects to return
+-- returns string: JSON array of [id, distance in meters (text, 4 decimals), flat field/value list]
+-- @include _object.lua
+-- @include _geo.lua
+local base = string.sub(KEYS[1], 1, -5)
+local lon, lat, radius, count = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local now = server_now()
+local dead = {}
+for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now)) do dead[id] = true end
+
+local hits = {}
+if geo_wraps({ lon = lon, lat = lat, r = radius }) then
+  local at = 0
+  while true do
+    local chunk = redis.call('ZRANGE', KEYS[2], at, at + 4999)
+    if #chunk > 0 then
+      local pos = redis.call('GEOPOS', KEYS[2], unpack(chunk))
+      for i, id in ipairs(chunk) do
+        local p = pos[i]
+        if p and not dead[id] then
+          local d = geo_dist(tonumber(p[1]), tonumber(p[2]), lon, lat)
+          if d <= radius then hits[#hits + 1] = { id, tonumber(string.format('%.4f', d)) } end
+        end
+      end
+    end
+    if #chunk < 5000 then break end
+    at = at + 5000
+  end
+  table.sort(hits, function(a, b)
+    if a[2] ~= b[2] then return a[2] < b[2] end
+    return a[1] < b[1]
+  end)
+else
+  local ndead = 0
+  for _ in pairs(dead) do ndead = ndead + 1 end
+  local found = redis.call('GEOSEARCH', KEYS[2], 'FROMLONLAT', lon, lat, 'BYRADIUS', radius, 'm', 'ASC', 'WITHDIST', 'COUNT', count + ndead)
+  for _, h in ipairs(found) do
+    if not dead[h[1]] then hits[#hits + 1] = { h[1], tonumber(h[2]) } end
+  end
+end
+
+local out = {}
+for i = 1, math.min(count, #hits) do
+  local id = hits[i][1]
+  out[i] = { id, string.format('%.4f', hits[i][2]), redis.call('HGETALL', base .. ':h:' .. enc(id)) }
+end
+if #out == 0 then return '[]' end
+return cjson.encode(out)
