@@ -108,8 +108,8 @@ export async function scatterDirect(internals: ModelInternals, plans: readonly S
   });
 }
 
-/** Every id the query-direct.lua calls of an ids query return, in id order (byte-wise). */
-export async function directIds(internals: ModelInternals, plans: readonly ScriptPlan[]): Promise<string[]> {
+/** Every id the query-direct.lua calls of an ids query return, in id order (byte-wise), descending when asked. */
+export async function directIds(internals: ModelInternals, plans: readonly ScriptPlan[], direction: 'asc' | 'desc'): Promise<string[]> {
   const results = await internals.context.scripts.execMany(plans, storeScriptErrors);
   const ids: string[] = [];
   for (const result of results) {
@@ -117,7 +117,8 @@ export async function directIds(internals: ModelInternals, plans: readonly Scrip
     for (const id of idList(result.value)) ids.push(id);
   }
   // the default sort is UTF-16 order, which is byte order unless surrogates or U+E000..U+FFFF occur
-  return ids.some((id) => OUT_OF_ORDER.test(id)) ? ids.sort(compareUtf8) : ids.sort();
+  const sorted = ids.some((id) => OUT_OF_ORDER.test(id)) ? ids.sort(compareUtf8) : ids.sort();
+  return direction === 'desc' ? sorted.reverse() : sorted;
 }
 
 function parseAnswer(partition: number, reply: unknown): PartitionAnswer {

@@ -172,6 +172,7 @@ for (const topology of TOPOLOGIES) {
           expect(q.plan('ids').direct).toBe(true);
           expect(await q.ids()).toEqual(byBytes(expected as readonly string[]));
           expect(await q.offset(2).ids()).toEqual(byBytes(expected as readonly string[]).slice(2));
+          expect(await q.sortBy('id', 'desc').offset(1).ids()).toEqual(byBytes(expected as readonly string[]).reverse().slice(1));
           expect(await q.count()).toBe(expected.length);
           // the planner answers the same
           expect(await q.sortBy('id').limit(100).ids()).toEqual(byBytes(expected as readonly string[]));
