@@ -20,9 +20,9 @@ export interface NearestOptions {
   /** How many objects to return (1 to 10,000). */
   readonly limit: number;
   /**
-   * Only objects at most this far, in meters. Without one (or with an area that crosses the
-   * antimeridian or reaches a pole) every point of the field's geo sets is measured: give a
-   * radius on big sets. @defaultValue the whole Earth
+   * Only objects at most this far, in meters. The search grows circles from 1 km until one holds
+   * `limit` objects; only when a circle would cross the antimeridian or reach a pole is every
+   * point of the field's geo set measured. @defaultValue the whole Earth
    */
   readonly radius?: number;
 }

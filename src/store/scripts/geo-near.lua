@@ -1,7 +1,7 @@
 #!lua flags=no-writes
 -- The live objects of one partition nearest to a point by a geo field, closest first, with their
--- distances and fields: GEOSEARCH ASC WITHDIST where it can answer, else (an area that crosses the
--- antimeridian or reaches a pole) every point of the geo set measured with Redis' own formula.
+-- distances and fields: GEOSEARCH ASC WITHDIST in growing circles where it can answer, else (an
+-- area that crosses the antimeridian or reaches a pole) every point measured with Redis' formula.
 -- KEYS[1] expiry: the partition's sorted set of expiry times (ms) by id
 -- KEYS[2] geo: the field's geo set (the geo plug-in's entries)
 -- ARGV[1] lon: the point's longitude
@@ -17,8 +17,33 @@ local now = server_now()
 local dead = {}
 for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now)) do dead[id] = true end
 
-local hits = {}
-if geo_wraps({ lon = lon, lat = lat, r = radius }) then
+local ndead = 0
+for _ in pairs(dead) do ndead = ndead + 1 end
+
+-- GEOSEARCH ASC COUNT within radius r: the nearest live objects within r (nil when r wraps).
+local function search(r)
+  if geo_wraps({ lon = lon, lat = lat, r = r }) then return nil end
+  local found = redis.call('GEOSEARCH', KEYS[2], 'FROMLONLAT', lon, lat, 'BYRADIUS', r, 'm', 'ASC', 'WITHDIST', 'COUNT', count + ndead)
+  local live = {}
+  for _, h in ipairs(found) do
+    if not dead[h[1]] then live[#live + 1] = { h[1], tonumber(h[2]) } end
+  end
+  return live
+end
+
+-- Growing circles first: once one holds `count` live objects they are the nearest of all, since
+-- everything outside it is farther. Only the last resort measures every point.
+local hits
+local r = 1000
+while r < radius and hits == nil do
+  local live = search(r)
+  if live == nil then break end
+  if #live >= count then hits = live end
+  r = r * 8
+end
+if hits == nil then hits = search(radius) end
+if hits == nil then
+  hits = {}
   local at = 0
   while true do
     local chunk = redis.call('ZRANGE', KEYS[2], at, at + 4999)
@@ -39,13 +64,6 @@ if geo_wraps({ lon = lon, lat = lat, r = radius }) then
     if a[2] ~= b[2] then return a[2] < b[2] end
     return a[1] < b[1]
   end)
-else
-  local ndead = 0
-  for _ in pairs(dead) do ndead = ndead + 1 end
-  local found = redis.call('GEOSEARCH', KEYS[2], 'FROMLONLAT', lon, lat, 'BYRADIUS', radius, 'm', 'ASC', 'WITHDIST', 'COUNT', count + ndead)
-  for _, h in ipairs(found) do
-    if not dead[h[1]] then hits[#hits + 1] = { h[1], tonumber(h[2]) } end
-  end
 end
 
 local out = {}
