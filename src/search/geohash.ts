@@ -10,6 +10,8 @@ export interface GeoPoint {
 export const MAX_LATITUDE = 85.05112878;
 /** The Earth radius Redis uses for distances (meters). */
 export const EARTH_RADIUS_M = 6372797.560856;
+/** The largest distance between two points: half the Earth's circumference, in meters (rounded up). */
+export const MAX_DISTANCE_M = 20_037_509;
 
 const STEP = 26; // bits per coordinate: 52-bit scores, as GEOADD stores them
 

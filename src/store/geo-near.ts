@@ -1,6 +1,5 @@
 import { InvalidArgumentError } from '../core/errors.js';
-import { encodeKeyPart } from '../core/keys.js';
-import { checkPoint } from '../search/geohash.js';
+import { MAX_DISTANCE_M, checkPoint } from '../search/geohash.js';
 import type { GeoPoint } from '../search/geohash.js';
 import { ValidationError, storeScriptErrors } from './errors.js';
 import { decodeRow } from './input.js';
@@ -27,8 +26,6 @@ export interface NearestOptions {
   readonly radius?: number;
 }
 
-/** Half the Earth's circumference, in meters: every point is within it. */
-const WHOLE_EARTH_M = 20_037_509;
 const MAX_LIMIT = 10_000;
 
 function invalid(field: string, reason: string): never {
@@ -51,15 +48,15 @@ export async function nearestObjects(internals: ModelInternals, field: string, c
     if (error instanceof InvalidArgumentError) invalid(error.field, error.reason);
     throw error;
   }
-  const { limit, radius = WHOLE_EARTH_M } = options;
+  const { limit, radius = MAX_DISTANCE_M } = options;
   if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_LIMIT) invalid('limit', `must be an integer from 1 to ${String(MAX_LIMIT)}`);
-  if (typeof radius !== 'number' || !(radius > 0) || radius > WHOLE_EARTH_M) invalid('radius', `must be meters, more than 0 and at most ${String(WHOLE_EARTH_M)}`);
+  if (typeof radius !== 'number' || !(radius > 0) || radius > MAX_DISTANCE_M) invalid('radius', `must be meters, more than 0 and at most ${String(MAX_DISTANCE_M)}`);
   const scripts = internals.context.scripts;
   const lon = point.lon === 180 ? -180 : point.lon; // the meridian where the geo set's cells start
   const plans = internals.partitions.map((keys: PartitionKeys) =>
     scripts.plan(
       geoNearScript,
-      { expiry: keys.expiry, geo: `${keys.tag}:x:${encodeKeyPart(field)}:${encodeKeyPart(geo.key)}` },
+      { expiry: keys.expiry, geo: keys.plugin(field, geo.key) },
       { lon: String(lon), lat: String(point.lat), radius: String(radius), count: String(limit) },
     ),
   );

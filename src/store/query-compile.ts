@@ -7,7 +7,7 @@ import { checkId } from './input.js';
 import { foldCase } from './schema.js';
 import type { CompiledCompound, CompiledField, ModelSchema } from './schema.js';
 import type { IndexPlugin } from './fields.js';
-import { checkPoint } from '../search/geohash.js';
+import { MAX_DISTANCE_M, checkPoint } from '../search/geohash.js';
 import type { GeoPoint } from '../search/geohash.js';
 
 /** A score range as query.lua reads it: bound texts (`-inf` / `+inf` when open) and exclusive flags. */
@@ -240,9 +240,6 @@ function pluginLeaf(target: Target, query: unknown): WhereNode {
   return r.length === 0 ? { t: 'none' } : { t: 'px', f: target.name, r };
 }
 
-/** Largest geo distance: half the Earth's circumference, in meters. */
-const MAX_GEO_M = 20_037_509;
-
 /** The leaf of a geo area query: `{ lon, lat, radius }` or `{ lon, lat, width, height }`, meters. */
 function geoLeaf(target: CompiledField, key: string, area: unknown): WhereNode {
   const a = (isPlainObject(area) ? area : {});
@@ -255,7 +252,7 @@ function geoLeaf(target: CompiledField, key: string, area: unknown): WhereNode {
   }
   const meters = (name: string): string => {
     const n = a[name];
-    if (typeof n !== 'number' || !Number.isFinite(n) || n <= 0 || n > MAX_GEO_M) fail(target, `match.${name}: must be meters, more than 0 and at most ${String(MAX_GEO_M)}`);
+    if (typeof n !== 'number' || !Number.isFinite(n) || n <= 0 || n > MAX_DISTANCE_M) fail(target, `match.${name}: must be meters, more than 0 and at most ${String(MAX_DISTANCE_M)}`);
     return String(n);
   };
   // lon 180 is the meridian of -180, where the geo set's cells start (see geohashScore)

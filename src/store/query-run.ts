@@ -42,24 +42,9 @@ export function partitionPlans(internals: ModelInternals, query: CompiledQuery):
 /** A filter that is one index listing exactly its matches, which query-direct.lua reads without the planner. */
 export type DirectLeaf = Extract<WhereNode, { t: 'set' | 'num' | 'uq' | 'geo' }>;
 
-/** The filter as a {@link DirectLeaf}, or null when it needs the planner (geo areas GEOSEARCH cannot answer whole). */
+/** The filter as a {@link DirectLeaf}, or null when it needs the planner. */
 export function directLeaf(where: WhereNode): DirectLeaf | null {
-  if (where.t === 'geo') return geoWraps(where) ? null : where;
-  return where.t === 'set' || where.t === 'num' || where.t === 'uq' ? where : null;
-}
-
-const EARTH_M = 6372797.560856;
-const DEG = Math.PI / 180;
-
-/** Whether a geo area crosses the antimeridian or reaches a pole (geo_wraps in _query.lua; GEOSEARCH does not wrap). */
-function geoWraps(leaf: Extract<WhereNode, { t: 'geo' }>): boolean {
-  const lat = Number(leaf.lat);
-  const halfH = (leaf.r === undefined ? Number(leaf.h) / 2 : Number(leaf.r)) / EARTH_M / DEG;
-  const halfW = leaf.r === undefined ? Number(leaf.w) / 2 : Number(leaf.r);
-  const far = Math.abs(lat) + halfH;
-  if (far >= 89.9) return true;
-  const lonDelta = halfW / (EARTH_M * Math.cos(far * DEG)) / DEG;
-  return Number(leaf.lon) - lonDelta <= -180 || Number(leaf.lon) + lonDelta >= 180;
+  return where.t === 'set' || where.t === 'num' || where.t === 'uq' || where.t === 'geo' ? where : null;
 }
 
 function directArgs(leaf: DirectLeaf): string {

@@ -1,6 +1,7 @@
 import { uniqueValueKeys } from './keys.js';
 import type { ModelInternals } from './model-internals.js';
 import type { WhereNode } from './query-compile.js';
+import { parseOwner } from './unique-claims.js';
 
 type OutsideLeaf = Extract<WhereNode, { t: 'uo' }>;
 
@@ -45,7 +46,7 @@ export async function resolveOutsideUniques(internals: ModelInternals, where: Wh
   await Promise.all(
     leaves.map(async (leaf) => {
       const owners = await Promise.all(leaf.v.map((term) => client.hget(uniqueValueKeys(internals, leaf.n, term).owners, term)));
-      const found = owners.flatMap((owner) => (owner === null ? [] : [owner.slice(owner.indexOf(':') + 1)]));
+      const found = owners.flatMap((value) => parseOwner(value)?.id ?? []);
       ids.set(leaf, [...new Set(found)]);
     }),
   );

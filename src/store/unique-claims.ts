@@ -26,6 +26,19 @@ export interface HeldValue {
   readonly token: string;
 }
 
+/** An owner entry `<token>:<id>` (see settle-unique.lua); a bare id reads as token ''. */
+export interface Owner {
+  readonly token: string;
+  readonly id: string;
+}
+
+/** Parses an owner entry; null stays null. */
+export function parseOwner(value: string | null): Owner | null {
+  if (value === null) return null;
+  const match = /^([0-9a-f]*):([\s\S]*)$/.exec(value);
+  return match === null ? { token: '', id: value } : { token: match[1] ?? '', id: match[2] ?? '' };
+}
+
 /** The hidden object field that stores the token of the write that took a unique value. */
 export const tokenField = (unique: string): string => `$u:${unique}`;
 

@@ -8,8 +8,8 @@ import type { StructurePass } from './maintenance-structures.js';
 import type { ModelInternals } from './model-internals.js';
 import type { CompiledUnique } from './schema.js';
 import { getScript, settleUniqueScript } from './scripts/index.generated.js';
-import { tokenField, uniqueTerm } from './unique-claims.js';
-import type { RawObject } from './unique-claims.js';
+import { parseOwner, tokenField, uniqueTerm } from './unique-claims.js';
+import type { Owner, RawObject } from './unique-claims.js';
 
 /** An object and the value it holds of a unique constraint kept outside its partition. */
 export interface Holder {
@@ -20,17 +20,6 @@ export interface Holder {
   readonly token: string;
 }
 
-/** An owner entry `<token>:<id>` (see settle-unique.lua); a bare id reads as token ''. */
-interface Owner {
-  readonly token: string;
-  readonly id: string;
-}
-
-function parseOwner(value: string | null): Owner | null {
-  if (value === null) return null;
-  const match = /^([0-9a-f]*):([\s\S]*)$/.exec(value);
-  return match === null ? { token: '', id: value } : { token: match[1] ?? '', id: match[2] ?? '' };
-}
 
 /** A claim value `<expiresAt>:<token>:<id>` (see claim-unique.lua), or null when it is not one. */
 function parseClaim(value: string): { expiresAt: number; token: string; id: string } | null {

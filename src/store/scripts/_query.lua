@@ -147,41 +147,16 @@ end
 -- Sorted set of a plug-in index range {k = encoded key part, a, b}.
 local function px_key(node, r) return base .. ':x:' .. node.f .. ':' .. r.k end
 
--- Geo areas, exactly as GEOSEARCH decides them (geo_dist and geo_wraps: see _geo.lua).
+-- Geo areas, exactly as GEOSEARCH decides them (see _geo.lua); a leaf's hits are read once.
 local function geo_key(node) return base .. ':x:' .. node.f .. ':' .. node.k end
-local geo_in
 local function geo_search(node)
-  if node.hits then return node.hits end
-  local key = geo_key(node)
-  if geo_wraps(node) then
-    local hits, at = {}, 0
-    while true do
-      local chunk = redis.call('ZRANGE', key, at, at + 4999)
-      for _, id in ipairs(chunk) do
-        if geo_in(node, id) then hits[#hits + 1] = id end
-      end
-      if #chunk < 5000 then break end
-      at = at + 5000
-    end
-    node.hits = hits
-  else
-    local shape = node.r and { 'BYRADIUS', node.r, 'm' } or { 'BYBOX', node.w, node.h, 'm' }
-    node.hits = redis.call('GEOSEARCH', key, 'FROMLONLAT', node.lon, node.lat, unpack(shape))
-  end
+  if not node.hits then node.hits = geo_area_ids(geo_key(node), node) end
   return node.hits
-end
-geo_in = function(node, id)
-  local pos = redis.call('GEOPOS', geo_key(node), id)[1]
-  if not pos then return false end
-  local x, y, cx, cy = tonumber(pos[1]), tonumber(pos[2]), tonumber(node.lon), tonumber(node.lat)
-  if node.r then return geo_dist(x, y, cx, cy) <= tonumber(node.r) end
-  if EARTH_M * math.abs(cy * DEG - y * DEG) > tonumber(node.h) / 2 then return false end
-  return geo_dist(x, y, cx, y) <= tonumber(node.w) / 2
 end
 
 local function check(node, id, vals)
   local t = node.t
-  if t == 'geo' then return geo_in(node, id) end
+  if t == 'geo' then return geo_in(geo_key(node), node, id) end
   if t == 'px' then
     for _, r in ipairs(node.r) do
       local s = redis.call('ZSCORE', px_key(node, r), id)

@@ -14,11 +14,11 @@
 local base = string.sub(KEYS[1], 1, -5)
 local lon, lat, radius, count = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 local now = server_now()
-local dead = {}
-for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now)) do dead[id] = true end
-
-local ndead = 0
-for _ in pairs(dead) do ndead = ndead + 1 end
+local dead, ndead = {}, 0
+for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now)) do
+  dead[id] = true
+  ndead = ndead + 1
+end
 
 -- GEOSEARCH ASC COUNT within radius r: the nearest live objects within r (nil when r wraps).
 local function search(r)

@@ -1,7 +1,7 @@
 #!lua flags=no-writes
 -- Answers a query whose whole filter is one index that lists exactly its matches (equality-set
--- terms, score ranges, unique-hash terms, or a geo area that GEOSEARCH answers whole), unlimited
--- and unsorted, straight from that index:
+-- terms, score ranges, unique-hash terms, or a geo area), unlimited and unsorted, straight from
+-- that index:
 -- no planner, no JSON, no object reads. Objects past their expiry (not yet swept) are left out.
 -- KEYS[1] expiry: the partition's sorted set of expiry times (ms) by id
 -- KEYS[2..] indexes: the equality sets of the terms; or the score index; or the unique hash; or the geo set
@@ -11,6 +11,7 @@
 --   geo: [lon, lat, radius] or [lon, lat, width, height] (meters)
 -- returns unknown: ids mode: the matching ids (each once) joined by NUL, or as an array when an id
 --   holds a NUL (one bulk string costs a client far less to read than many); count mode: their number
+-- @include _geo.lua
 local kind, mode = ARGV[1], ARGV[2]
 
 local function reply_ids(list)
@@ -45,8 +46,8 @@ if kind == 'set' then
 elseif kind == 'num' then
   for i = 1, #args, 2 do lists[#lists + 1] = redis.call('ZRANGEBYSCORE', KEYS[2], args[i], args[i + 1]) end
 elseif kind == 'geo' then
-  local shape = #args == 3 and { 'BYRADIUS', args[3], 'm' } or { 'BYBOX', args[3], args[4], 'm' }
-  lists[1] = redis.call('GEOSEARCH', KEYS[2], 'FROMLONLAT', args[1], args[2], unpack(shape))
+  local area = #args == 3 and { lon = args[1], lat = args[2], r = args[3] } or { lon = args[1], lat = args[2], w = args[3], h = args[4] }
+  lists[1] = geo_area_ids(KEYS[2], area)
 else
   local owners = redis.call('HMGET', KEYS[2], unpack(args))
   local found = {}
