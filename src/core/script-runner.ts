@@ -115,12 +115,7 @@ export class ScriptRunner {
         if (indexes.length === 1) {
           // one call: a pipeline would only add its own overhead
           const index = indexes[0] as number;
-          const plan = plans[index] as ScriptPlan;
-          try {
-            results[index] = { ok: true, value: await this.#invoker(this.#client, plan.script)(...callArgs(plan)) };
-          } catch (error) {
-            results[index] = { ok: false, error: toKickassError(error, plan, errors) };
-          }
+          results[index] = await this.#settle(plans[index] as ScriptPlan, errors);
           return;
         }
         const pipeline = this.#client.pipeline();
@@ -146,17 +141,19 @@ export class ScriptRunner {
           if (error?.message.includes('NOSCRIPT') === true) unloaded.push(index);
           results[index] = error ? { ok: false, error: toKickassError(error, plans[index] as ScriptPlan, errors) } : { ok: true, value };
         });
-        for (const index of unloaded) {
-          const plan = plans[index] as ScriptPlan;
-          try {
-            results[index] = { ok: true, value: await this.#invoker(this.#client, plan.script)(...callArgs(plan)) };
-          } catch (error) {
-            results[index] = { ok: false, error: toKickassError(error, plan, errors) };
-          }
-        }
+        for (const index of unloaded) results[index] = await this.#settle(plans[index] as ScriptPlan, errors);
       }),
     );
     return results;
+  }
+
+  /** Runs one plan on its own (EVALSHA, falling back to EVAL), as a result rather than a throw. */
+  async #settle(plan: ScriptPlan, errors: ScriptErrorMap | undefined): Promise<ScriptResult> {
+    try {
+      return { ok: true, value: await this.#invoker(this.#client, plan.script)(...callArgs(plan)) };
+    } catch (error) {
+      return { ok: false, error: toKickassError(error, plan, errors) };
+    }
   }
 
   #assertUsable(): void {
