@@ -9,6 +9,8 @@ import type { IncrementalIdOptions } from './ids/incremental-id-generator.js';
 import { TimeOrderedIdGenerator } from './ids/time-ordered-id-generator.js';
 import type { TimeOrderedIdOptions } from './ids/time-ordered-id-generator.js';
 import { defineModel } from './store/define-model.js';
+import { TextIndex } from './search/text-index.js';
+import type { TextIndexOptions } from './search/text-index.js';
 import type { Model } from './store/model.js';
 import type { ModelOptions } from './store/schema.js';
 import type { FieldMap } from './store/types.js';
@@ -76,6 +78,12 @@ export class Kickass {
   model<M extends FieldMap>(name: string, fields: M, options?: ModelOptions<M>): Model<M> {
     this.#assertOpen();
     return defineModel(this.context, name, fields, options, (close) => this.#closers.add(close));
+  }
+
+  /** A standalone full-text index of documents that are not models: `kr.textIndex('docs', { fields: { title: { weight: 2 }, body: {} } })`. */
+  textIndex<F extends string>(name: string, options: TextIndexOptions<F>): TextIndex<F> {
+    this.#assertOpen();
+    return new TextIndex<F>(this.context, name, options);
   }
 
   /** Closes what this instance opened: generators' leases, then the connection if kickass created it. */

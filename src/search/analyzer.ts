@@ -23,6 +23,8 @@ export interface Analyzer {
   analyze(text: string): Token[];
   /** Normalizes one query word the way analyze() normalizes words (null: a stopword or nothing left). */
   term(word: string): string | null;
+  /** Normalizes the start of a word for prefix matching: folded like analyze() does, never stemmed (null: nothing left). */
+  prefix(word: string): string | null;
 }
 
 /** Options of {@link createAnalyzer}. */
@@ -100,6 +102,12 @@ export function createAnalyzer(options: AnalyzerOptions = {}): Analyzer {
     term(word: string): string | null {
       const [first] = this.analyze(word);
       return first?.term ?? null;
+    },
+    prefix(word: string): string | null {
+      let folded = fold(word);
+      if (language === 'french') folded = folded.replace(FRENCH_ELISION, '');
+      const start = foldAccents ? stripMarks(folded) : folded;
+      return start === '' ? null : start;
     },
   });
 }

@@ -63,4 +63,8 @@ export const storeScriptErrors: ScriptErrorMap = {
   E_NOT_NUMBER: (detail, context) => new ValidationError(detail, 'the stored value is not a number', { context }),
   E_CLAIM_EXPIRED: (detail, context) => new ClaimExpiredError(detail, { context }),
   E_RANGE: (detail, context) => new ValidationError(detail, 'the increment leaves the range of the field type', { context }),
+  E_QUERY_TOO_BROAD: (detail, context) => {
+    const limit = /^\S+ (\d+)/.exec(detail)?.[1] ?? '';
+    return new ValidationError('query', `a prefix or fuzzy word stands for more than ${limit} terms; make it longer`, { context });
+  },
 };

@@ -2,6 +2,8 @@ import { booleanCodec, dateCodec, integerCodec, jsonCodec, numberCodec, stringCo
 import type { Codec, JsonValue } from '../core/codecs.js';
 import { geoIndex, pointRule } from '../search/geo-field.js';
 import type { GeoPoint } from '../search/geohash.js';
+import { textIndexing } from '../search/text-field.js';
+import type { TextFieldOptions, TextIndexing } from '../search/text-field.js';
 
 /** The scalar kinds a field (or an array element) can have. */
 export type ScalarKind = 'string' | 'number' | 'integer' | 'boolean' | 'date';
@@ -71,6 +73,8 @@ export interface FieldDefinition {
   readonly indexing: FieldIndexing;
   /** A plug-in index kind (see {@link IndexPlugin}), with its types erased. */
   readonly plugin?: IndexPlugin<never, never>;
+  /** Full-text indexing of a string field (`t.text()`). */
+  readonly text?: TextIndexing;
   readonly validators: readonly { readonly check: Validator<never>; readonly message?: string }[];
 }
 
@@ -165,6 +169,9 @@ export const t = Object.freeze({
   /** A point `{ lon, lat }` (degrees), indexed for radius and box queries: `{ field: { match: { lon, lat, radius } } }`. */
   geo: (): Field<GeoPoint, false, false, GeoArea> =>
     new Field<GeoPoint>({ kind: 'json', required: false, indexing: NO_INDEXING, validators: [] }).validate(pointRule).indexWith(geoIndex),
+  /** A string indexed for full-text search (`Query.search`): analyzed words, BM25 ranking, phrases, prefix and fuzzy words. */
+  text: (options: TextFieldOptions = {}): Field<string> =>
+    new Field<string>({ kind: 'string', required: false, indexing: NO_INDEXING, validators: [], text: textIndexing(options) }),
   /** An array of scalars; `.index()` indexes every member (tags). */
   array: <T>(element: Field<T>): Field<T[]> => {
     const kind = element.definition.kind;

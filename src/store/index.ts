@@ -2,6 +2,7 @@ export { defineModel } from './define-model.js';
 export { ClaimExpiredError, NotFoundError, ObjectExistsError, UniqueViolationError, ValidationError, VersionConflictError } from './errors.js';
 export { Field, t } from './fields.js';
 export type { AnyField, FieldDefinition, FieldIndexing, FieldKind, GeoArea, IndexPlugin, PluginEntry, PluginRange, ScalarKind, Validator } from './fields.js';
+export type { TextFieldOptions, TextIndexing } from '../search/text-field.js';
 export { MAX_ID_LENGTH } from './input.js';
 export { Model } from './model.js';
 export type { IdSource, WriteOptions } from './model.js';
@@ -11,4 +12,4 @@ export type { CreateInputOf, FieldMap, FieldValue, NumericFieldOf, RowOf, Update
 export { PROBLEM_KINDS } from './maintenance.js';
 export type { MaintenanceProgress, Problem, ProblemKind, ProgressListener, ReindexOptions, ReindexReport, VerifyOptions, VerifyReport } from './maintenance.js';
 export { DEFAULT_PAGE_SIZE, Query, query } from './query.js';
-export type { FieldCondition, FieldOperators, PluginQueryOf, MergeSettings, QueryExplain, QueryPage, QueryPlan, QueryTerminal, SortField, Where } from './query.js';
+export type { FieldCondition, FieldOperators, PluginQueryOf, MergeSettings, QueryExplain, QueryPage, QueryPlan, QueryTerminal, SearchHit, SearchOptions, SearchPage, SortField, Where } from './query.js';

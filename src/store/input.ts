@@ -1,10 +1,10 @@
 import { InvalidArgumentError } from '../core/errors.js';
 import { ValidationError } from './errors.js';
-import { decodeFieldValue, encodeFieldValue, foldedTerm, pluginEntries } from './schema.js';
+import { decodeFieldValue, encodeFieldValue, foldedTerm, pluginEntries, textStream } from './schema.js';
 import type { CompiledField, ModelSchema } from './schema.js';
 
-/** One field operation of the write script: set, unset, set folded term, set plug-in entries, integer / number increment. */
-export type WriteOp = readonly ['s' | 'u' | 't' | 'e' | 'I' | 'N', string, string];
+/** One field operation of the write script: set, unset, set folded term, set plug-in entries, set token stream, integer / number increment. */
+export type WriteOp = readonly ['s' | 'u' | 't' | 'e' | 'w' | 'I' | 'N', string, string];
 
 /** The largest object id, in characters. */
 export const MAX_ID_LENGTH = 512;
@@ -49,13 +49,14 @@ function encodeChecked(field: CompiledField, value: unknown): string {
 function setOps(field: CompiledField, value: unknown, ops: WriteOp[]): void {
   ops.push(['s', field.name, encodeChecked(field, value)]);
   if (field.folded) ops.push(['t', field.name, foldedTerm(field, value)]);
-  if (field.plugin) ops.push(['e', field.name, pluginEntriesOf(field, value)]);
+  if (field.plugin) ops.push(['e', field.name, indexed(() => pluginEntries(field, value))]);
+  if (field.text) ops.push(['w', field.name, indexed(() => textStream(field, value))]);
 }
 
-/** The plug-in entries of a value; a bad entry is a ValidationError naming the field. */
-function pluginEntriesOf(field: CompiledField, value: unknown): string {
+/** What an index computes from a value; its InvalidArgumentError becomes a ValidationError naming the field. */
+function indexed(compute: () => string): string {
   try {
-    return pluginEntries(field, value);
+    return compute();
   } catch (error) {
     if (error instanceof InvalidArgumentError) throw new ValidationError(error.field, error.reason, { cause: error });
     throw error;

@@ -28,6 +28,12 @@ export interface PartitionKeys {
   compound(name: string, leading: readonly string[]): string;
   /** Sorted set of a plug-in index of a field, for one entry key. */
   plugin(field: string, key: string): string;
+  /** Postings of one term of a text field (ids scored length * 1024 + term frequency). */
+  text(field: string, term: string): string;
+  /** Term dictionary of a text field (lexical, score 0). */
+  textDictionary(field: string): string;
+  /** Per text field counts of objects with a value (`n:<field>`) and their total length (`l:<field>`). */
+  readonly textStats: string;
 }
 
 /** Builds the keys of partition `p` of a model. */
@@ -44,6 +50,9 @@ export function partitionKeys(keys: KeyBuilder, keyName: string, p: number): Par
     unique: (name) => slot.key('uq', name),
     compound: (name, leading) => slot.key('cx', name, ...leading),
     plugin: (field, key) => slot.key('x', field, key),
+    text: (field, term) => slot.key('w', field, term),
+    textDictionary: (field) => slot.key('wd', field),
+    textStats: slot.key('ws'),
   };
 }
 

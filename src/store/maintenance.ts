@@ -8,7 +8,7 @@ import type { Problem, ProblemKind, ProgressListener } from './maintenance-repor
 import { checkStructures, classifyKey, globEscape, unknownStructure } from './maintenance-structures.js';
 import type { Structure, StructurePass } from './maintenance-structures.js';
 import type { ModelInternals } from './model-internals.js';
-import { decodeFieldValue, foldedTerm, pluginEntries } from './schema.js';
+import { decodeFieldValue, foldedTerm, pluginEntries, textStream } from './schema.js';
 import type { CompiledField } from './schema.js';
 import { reindexObjectsScript, reindexTermsScript, verifyObjectsScript } from './scripts/index.generated.js';
 import { UniqueOwners } from './unique-owners.js';
@@ -105,6 +105,7 @@ function foldedArg(internals: ModelInternals): string {
   return JSON.stringify([
     ...fields.filter((f) => f.folded).map((f) => [f.name, `$t:${f.name}`]),
     ...fields.filter((f) => f.plugin !== undefined).map((f) => [f.name, `$x:${f.name}`]),
+    ...fields.filter((f) => f.text !== undefined).map((f) => [f.name, `$w:${f.name}`]),
   ]);
 }
 
@@ -128,6 +129,13 @@ function objectProblem(partition: number, [kind, id, key, index, term, other, ex
   }
 }
 
+/** The value of a hidden field (`$x:` plug-in entries, `$w:` token stream, `$t:` folded term) for a decoded value. */
+function hiddenValue(field: CompiledField, hidden: string, decoded: unknown): string {
+  if (hidden.startsWith('$x:')) return pluginEntries(field, decoded);
+  if (hidden.startsWith('$w:')) return textStream(field, decoded);
+  return foldedTerm(field, decoded);
+}
+
 function holdersOf(flat: readonly string[]): Holder[] {
   const holders: Holder[] = [];
   for (let i = 0; i + 3 < flat.length; i += 4) {
@@ -148,7 +156,7 @@ async function foldTerms(run: Run, partition: number, unfolded: readonly string[
     const field = internals.schema.fields.get(name) as CompiledField;
     try {
       const decoded = decodeFieldValue(field, value);
-      quads.push(id, name, value, hidden, hidden.startsWith('$x:') ? pluginEntries(field, decoded) : foldedTerm(field, decoded));
+      quads.push(id, name, value, hidden, hiddenValue(field, hidden, decoded));
     } catch {
       // a stored value the codec (or the plug-in) cannot read: nothing to store
     }

@@ -50,19 +50,25 @@ function applyOps(mode: WriteMode, old: RawObject, ops: readonly WriteOp[]): Raw
   const next = new Map<string, string>(mode === 'replace' || mode === 'create' || old === null ? [] : Object.entries(old));
   for (const [op, field, value] of ops) {
     if (op === 's') next.set(field, value);
-    else if (op === 't' || op === 'e') next.set(hiddenName(op, field), value);
+    else if (op === 't' || op === 'e' || op === 'w') next.set(hiddenName(op, field), value);
     else if (op === 'u') {
       next.delete(field);
       next.delete(`$t:${field}`);
       next.delete(`$x:${field}`);
+      next.delete(`$w:${field}`);
     }
   }
   return Object.fromEntries(next);
 }
 
-/** The hidden object field a folded-term ('t') or plug-in-entries ('e') op writes. */
-function hiddenName(op: 't' | 'e', field: string): string {
-  return op === 't' ? `$t:${field}` : `$x:${field}`;
+/** The hidden object field a folded-term ('t'), plug-in-entries ('e') or token-stream ('w') op writes. */
+function hiddenName(op: 't' | 'e' | 'w', field: string): string {
+  return `$${op === 'e' ? 'x' : op}:${field}`;
+}
+
+/** The stored field name an op writes. */
+function storedName(op: WriteOp[0], field: string): string {
+  return op === 't' || op === 'e' || op === 'w' ? hiddenName(op, field) : field;
 }
 
 /** Waits a random time that grows with the attempt (up to ~64 ms), so that writers retrying on one object spread out. */
@@ -393,7 +399,7 @@ export class Model<M extends FieldMap> {
           const raw = new Map<string, string>();
           const fields: string[] = [];
           for (const [op, field, value] of opsList[i] ?? []) {
-            const name = op === 't' || op === 'e' ? hiddenName(op, field) : field;
+            const name = storedName(op, field);
             raw.set(name, value);
             fields.push(name, value);
           }
@@ -415,7 +421,7 @@ export class Model<M extends FieldMap> {
       const seen = new Map<string, string>();
       opsList.forEach((ops, i) => {
         const raw: Record<string, string> = {};
-        for (const [op, field, value] of ops) raw[op === 't' || op === 'e' ? hiddenName(op, field) : field] = value;
+        for (const [op, field, value] of ops) raw[storedName(op, field)] = value;
         const term = uniqueTerm(this.internals, unique, raw);
         if (term === null) return;
         const first = seen.get(term);

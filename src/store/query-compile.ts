@@ -1,3 +1,4 @@
+import type { CompiledText } from '../search/text-plan.js';
 import { InvalidArgumentError } from '../core/errors.js';
 import { encodeKeyPart } from '../core/keys.js';
 import { ValidationError } from './errors.js';
@@ -66,6 +67,8 @@ export interface SortSpec {
   readonly h?: string;
   /** A compound index the where fixes the leading fields of and whose last field is sorted. */
   readonly x?: { readonly n: string; readonly v: readonly (readonly string[])[] };
+  /** Ordered by full-text relevance (the BM25 score) rather than a field. */
+  readonly r?: 1;
 }
 
 /** What every partition's query script receives (ARGV[1], as JSON). */
@@ -80,6 +83,8 @@ export interface CompiledQuery {
   readonly c?: { readonly i: string; readonly v?: string };
   /** Fields to return (all visible fields when absent). */
   readonly sel?: readonly string[];
+  /** A full-text query: only its matches are candidates (see scripts/_text.lua). */
+  readonly x?: CompiledText;
 }
 
 /** The most equality combinations a compound or unique lookup expands `in` lists into. */
@@ -585,6 +590,7 @@ export function compileSort(schema: ModelSchema, field: unknown, direction: unkn
 export function sortSpec(schema: ModelSchema, order: SortOrder, x?: SortSpec['x']): SortSpec {
   const d = order.direction === 'asc' ? 'a' : 'd';
   if (order.kind === 'id') return { k: 'i', d };
+  if (order.field === '$relevance') return { k: 'n', d, r: 1 };
   const field = schema.fields.get(order.field) as CompiledField;
   return { k: order.kind === 'score' ? 'n' : 'l', d, f: field.name, h: hashField(field), ...(x ? { x } : {}) };
 }

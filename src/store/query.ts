@@ -1,4 +1,5 @@
 import type { ScriptPlan } from '../core/script.js';
+import { InvalidArgumentError } from '../core/errors.js';
 import { ValidationError } from './errors.js';
 import { decodeRow } from './input.js';
 import type { ModelInternals } from './model-internals.js';
@@ -8,6 +9,10 @@ import type { CompiledQuery, CondTree, SortOrder } from './query-compile.js';
 import { decodeCursor, directIds, directLeaf, directPlans, encodeCursor, gatherItems, partitionPlans, scatter, scatterDirect } from './query-run.js';
 import type { PartitionAnswer, QueryItem } from './query-run.js';
 import { hasOutsideUniques, resolveOutsideUniques } from './query-uniques.js';
+import { RELEVANCE, textFieldsOf, withTextStats } from './query-text.js';
+import { compileTextQuery } from '../search/text-plan.js';
+import type { Bm25Options, CompiledText } from '../search/text-plan.js';
+import { parseTextQuery } from '../search/query-parser.js';
 import type { FieldMap, FieldValue, RowOf, Simplify } from './types.js';
 
 type Element<V> = V extends readonly (infer E)[] ? E : V;
@@ -64,6 +69,26 @@ export interface QueryPage<R> {
 /** What a terminal method fetches. */
 export type QueryTerminal = 'all' | 'ids' | 'first' | 'count' | 'page';
 
+/** Options of {@link Query.search}. */
+export interface SearchOptions<M extends FieldMap> extends Bm25Options {
+  /** Text fields that words without a `field:` are matched in. @defaultValue every text field */
+  readonly fields?: readonly (keyof M & string)[];
+}
+
+/** One full-text hit: the object, and its BM25 score when results are ordered by relevance (else null). */
+export interface SearchHit<R> {
+  readonly id: string;
+  readonly score: number | null;
+  readonly row: R;
+}
+
+/** A page of full-text hits, the number of all matches, and the cursor of the next page. */
+export interface SearchPage<R> {
+  readonly total: number;
+  readonly hits: SearchHit<R>[];
+  readonly nextCursor: string | null;
+}
+
 /** How the gathered partition answers are combined. */
 export interface MergeSettings {
   /** `sum` counts, `merge` k-way merges ordered per-partition top lists, `sort` sorts every match. */
@@ -108,6 +133,8 @@ export interface QueryState {
   readonly offset: number;
   readonly after: string | null;
   readonly select: readonly string[] | null;
+  /** The compiled full-text query; 'none' when its words analyze to nothing (no object matches). */
+  readonly text: CompiledText | 'none' | null;
 }
 
 /** Page size of page() without limit(). */
@@ -186,14 +213,40 @@ export class Query<M extends FieldMap, R = RowOf<M>> {
     return this.#with({ select: [...new Set(list as string[])] });
   }
 
+  /**
+   * Full-text search over the model's text fields (`t.text()`), in the query language of
+   * parseTextQuery: words (AND), OR, NOT / -word, "phrases", prefix*, field:word, fuzzy word~1,
+   * parentheses. Combines with where() conditions; results come ordered by BM25 relevance unless
+   * sortBy() is given. Throws QuerySyntaxError for a query that does not parse. Replaces an
+   * earlier search() of this query.
+   */
+  search(text: string, options: SearchOptions<M> = {}): Query<M, R> {
+    const schema = this.#internals.schema;
+    const fields = textFieldsOf(schema);
+    if (fields.size === 0) throw new ValidationError('search', `model ${schema.name} has no text field (t.text())`);
+    const searched: unknown = options.fields ?? [...fields.keys()];
+    if (!Array.isArray(searched) || searched.length === 0 || searched.some((f) => typeof f !== 'string')) {
+      throw new ValidationError('fields', 'must be a non-empty array of text field names');
+    }
+    let compiled: CompiledText | null;
+    try {
+      compiled = compileTextQuery(parseTextQuery(text), fields, searched as string[], options);
+    } catch (error) {
+      if (error instanceof InvalidArgumentError && !(error instanceof ValidationError)) throw new ValidationError(error.field, error.reason, { cause: error });
+      throw error;
+    }
+    return this.#with({ text: compiled ?? 'none' });
+  }
+
   /** The compiled plan of a terminal, without running it. */
   plan(terminal: QueryTerminal = 'all'): QueryPlan {
     const schema = this.#internals.schema;
     const state = this.#state;
     const isCount = terminal === 'count';
-    const order = state.order ?? ID_ORDER;
+    const text = state.text === 'none' ? null : state.text;
+    const order = state.order ?? (state.text === null ? ID_ORDER : RELEVANCE);
     const tree: CondTree = { t: 'and', c: state.wheres };
-    const { where, sortCompound } = finalizeWhere(schema, tree, isCount || order.kind === 'id' ? undefined : order.field);
+    const { where, sortCompound } = finalizeWhere(schema, tree, isCount || order.kind === 'id' || order === RELEVANCE ? undefined : order.field);
     let limit = state.limit;
     if (terminal === 'first') limit = 1;
     if (terminal === 'page') {
@@ -213,8 +266,9 @@ export class Query<M extends FieldMap, R = RowOf<M>> {
       k: want ?? -1,
       ...(cursor ? { c: cursor } : {}),
       ...(rows && state.select ? { sel: state.select } : {}),
+      ...(text ? { x: text } : {}),
     };
-    const leaf = directLeaf(where);
+    const leaf = text ? null : directLeaf(where);
     const direct = leaf !== null && (isCount || (terminal === 'ids' && limit === null && cursor === undefined && order.kind === 'id'));
     return deepFreeze({
       model: schema.name,
@@ -235,12 +289,12 @@ export class Query<M extends FieldMap, R = RowOf<M>> {
 
   async #run(terminal: QueryTerminal, plan = this.plan(terminal)): Promise<{ plan: QueryPlan; answers: PartitionAnswer[]; items: QueryItem[] }> {
     const { merge } = plan;
-    if (merge.limit === 0) return { plan, answers: [], items: [] };
+    if (merge.limit === 0 || this.#state.text === 'none') return { plan, answers: [], items: [] };
     const leaf = plan.direct ? directLeaf(plan.query.w) : null;
     let partitions = plan.partitions;
-    if (hasOutsideUniques(plan.query.w)) {
-      partitions = partitionPlans(this.#internals, { ...plan.query, w: await resolveOutsideUniques(this.#internals, plan.query.w) });
-    }
+    let query = await withTextStats(this.#internals, plan.query);
+    if (hasOutsideUniques(query.w)) query = { ...query, w: await resolveOutsideUniques(this.#internals, query.w) };
+    if (query !== plan.query) partitions = partitionPlans(this.#internals, query);
     const answers = leaf ? await scatterDirect(this.#internals, partitions, leaf) : await scatter(this.#internals, partitions);
     const items = merge.combine === 'sum' ? [] : gatherItems(answers, merge.order, merge.perPartition);
     return { plan, answers, items };
@@ -292,6 +346,25 @@ export class Query<M extends FieldMap, R = RowOf<M>> {
     return { items: window.map((item) => this.#row(item)), nextCursor };
   }
 
+  /**
+   * One page of a search() (limit, default 100): the hits with their scores (when ordered by
+   * relevance), the number of all matches, and the cursor of the next page.
+   */
+  async hits(): Promise<SearchPage<R>> {
+    if (this.#state.text === null) throw new ValidationError('hits', 'needs a search() query; use page() for other queries');
+    const { plan, answers, items } = await this.#run('page');
+    const { merge } = plan;
+    const window = this.#window(items, merge);
+    const last = window[window.length - 1];
+    const more = items.length > merge.offset + (merge.limit ?? 0);
+    const relevance = merge.order === RELEVANCE;
+    return {
+      total: answers.reduce((sum, a) => sum + a.count, 0),
+      hits: window.map((item) => ({ id: item.id, score: relevance ? item.num : null, row: this.#row(item) })),
+      nextCursor: more && last !== undefined ? encodeCursor(merge.order, last.id, last.value) : null,
+    };
+  }
+
   /** Runs a terminal and reports how each partition answered it (strategy, objects examined). */
   async explain(terminal: QueryTerminal = 'all'): Promise<QueryExplain> {
     const { plan, answers } = await this.#run(terminal);
@@ -305,6 +378,6 @@ export class Query<M extends FieldMap, R = RowOf<M>> {
 /** A new query over a model; `model.find(where)` is the same. */
 export function query<M extends FieldMap>(model: Model<M>, where?: Where<M>): Query<M> {
   const internals = model.internals;
-  const base = new Query<M>(internals, { wheres: [], order: null, limit: null, offset: 0, after: null, select: null });
+  const base = new Query<M>(internals, { wheres: [], order: null, limit: null, offset: 0, after: null, select: null, text: null });
   return where === undefined ? base : base.where(where);
 }

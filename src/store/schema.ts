@@ -3,6 +3,8 @@ import { parseDuration } from '../core/durations.js';
 import type { Duration } from '../core/durations.js';
 import { JSON_CODEC, SCALAR_CODECS } from './fields.js';
 import type { FieldDefinition, FieldKind, IndexPlugin, ScalarKind } from './fields.js';
+import type { TextIndexing } from '../search/text-field.js';
+import { tokenStream } from '../search/text-stream.js';
 import type { FieldMap } from './types.js';
 
 /** A compound ordered index: equality on the leading fields, order/range on the last. */
@@ -50,6 +52,8 @@ export interface CompiledField {
   readonly unique: boolean;
   /** A plug-in index kind, whose entries are stored with the object as `$x:<field>`. */
   readonly plugin: IndexPlugin<never, never> | undefined;
+  /** Full-text indexing; the token stream is stored with the object as `$w:<field>`. */
+  readonly text: TextIndexing | undefined;
 }
 
 /** A compiled unique constraint. */
@@ -113,6 +117,7 @@ function compileField(name: string, definition: FieldDefinition): CompiledField 
     folded: indexing.caseInsensitive,
     unique: indexing.unique,
     plugin: definition.plugin,
+    text: definition.text,
   });
 }
 
@@ -176,6 +181,8 @@ export function compileSchema<M extends FieldMap>(name: string, fieldMap: M, opt
     x: compounds.map((c) => [c.name, c.fields.map((n) => [n, fields.get(n)?.folded === true ? 'c' : '']), c.order === 'lex' ? 'l' : 'n']),
     // plug-in indexes: their entries are stored with the object as `$x:<field>` (see pluginEntries)
     p: [...fields.values()].filter((f) => f.plugin !== undefined).map((f) => f.name),
+    // text fields: their token streams are stored with the object as `$w:<field>` (see text_update)
+    t: [...fields.values()].filter((f) => f.text !== undefined).map((f) => f.name),
   });
   return Object.freeze({ name, keyName, partitions, ttlMs, fields, uniques, compounds, unknownFields, spec });
 }
@@ -237,4 +244,9 @@ export function pluginEntries(field: CompiledField, value: unknown): string {
       return [key, score];
     }),
   );
+}
+
+/** The token stream of a text field's value, as stored in `$w:<field>` (see tokenStream). */
+export function textStream(field: CompiledField, value: unknown): string {
+  return tokenStream((field.text as TextIndexing).analyzer.analyze(value as string), field.name);
 }

@@ -37,6 +37,15 @@ local function expected_entries(base, spec, id, obj)
       out[#out + 1] = { 'Z', base .. ':x:' .. name .. ':' .. enc(e[1]), id, e[2], name, e[1] }
     end
   end
+  for _, name in ipairs(spec.t) do
+    local stream = obj['$w:' .. name]
+    if stream ~= nil then
+      local tf, len = stream_counts(stream)
+      for t, n in pairs(tf) do
+        out[#out + 1] = { 'Z', base .. ':w:' .. name .. ':' .. enc(t), id, posting_score(len, n), name, t }
+      end
+    end
+  end
   for _, x in ipairs(spec.x) do
     local key, member, score = compound_entry(base, id, obj, x)
     if key ~= nil and score ~= nil then

@@ -69,6 +69,70 @@ local function compound_entry(base, id, obj, index)
 end
 
 
+-- Text fields store their analyzed token stream with the object as `$w:<field>`: terms joined by
+-- \31, an empty term where a stopword was, so positions survive (src/search/text-stream.ts). The
+-- field's postings `<base>:w:<field>:<term>` hold ids scored length * 1024 + min(tf, 1023), so a
+-- ranking reads term frequency and document length from one posting; `<base>:wd:<field>` is its
+-- term dictionary (score 0, for prefix and fuzzy words); `<base>:ws` counts per field the objects
+-- with a value (`n:<field>`) and their total length (`l:<field>`).
+local function split_stream(s)
+  local out, i = {}, 1
+  while true do
+    local j = string.find(s, '\31', i, true)
+    if not j then
+      out[#out + 1] = string.sub(s, i)
+      return out
+    end
+    out[#out + 1] = string.sub(s, i, j - 1)
+    i = j + 1
+  end
+end
+
+-- Term frequencies and length (number of terms) of a stream.
+local function stream_counts(stream)
+  local tf, len = {}, 0
+  if stream == nil then return tf, 0 end
+  for _, t in ipairs(split_stream(stream)) do
+    if t ~= '' then
+      tf[t] = (tf[t] or 0) + 1
+      len = len + 1
+    end
+  end
+  return tf, len
+end
+
+local function posting_score(len, tf)
+  return len * 1024 + math.min(tf, 1023)
+end
+
+local function text_update(base, name, id, a, b)
+  if a == b then return end
+  local prefix, dict = base .. ':w:' .. name .. ':', base .. ':wd:' .. name
+  local before, blen = stream_counts(a)
+  local after, alen = stream_counts(b)
+  for t in pairs(before) do
+    if after[t] == nil then
+      local key = prefix .. enc(t)
+      redis.call('ZREM', key, id)
+      if redis.call('EXISTS', key) == 0 then redis.call('ZREM', dict, t) end
+    end
+  end
+  for t, n in pairs(after) do
+    local key = prefix .. enc(t)
+    if redis.call('ZADD', key, posting_score(alen, n), id) == 1 and redis.call('ZCARD', key) == 1 then
+      redis.call('ZADD', dict, 0, t)
+    end
+  end
+  local stats = base .. ':ws'
+  local dn = (b and 1 or 0) - (a and 1 or 0)
+  local count = dn ~= 0 and redis.call('HINCRBY', stats, 'n:' .. name, dn) or nil
+  if count == 0 then
+    redis.call('HDEL', stats, 'n:' .. name, 'l:' .. name)
+  elseif alen ~= blen then
+    redis.call('HINCRBY', stats, 'l:' .. name, alen - blen)
+  end
+end
+
 -- Moves every index entry of object `id` from its `old` state to its `new` state (either may be nil).
 local function update_indexes(base, spec, id, old, new)
   for _, f in ipairs(spec.f) do
@@ -119,6 +183,9 @@ local function update_indexes(base, spec, id, old, new)
       end
       for _, e in ipairs(after) do redis.call('ZADD', base .. ':x:' .. name .. ':' .. enc(e[1]), e[2], id) end
     end
+  end
+  for _, name in ipairs(spec.t) do
+    text_update(base, name, id, old and old['$w:' .. name], new and new['$w:' .. name])
   end
   for _, x in ipairs(spec.x) do
     local ka, ma, sa = compound_entry(base, id, old, x)

@@ -5,10 +5,12 @@
 -- KEYS[1] ids: the partition's sorted set of ids (score 0); the partition's hash tag is its prefix
 -- KEYS[2] expiry: the partition's sorted set of expiry times (ms) by id
 -- ARGV[1] query: the compiled query as JSON (see src/store/query-compile.ts): m mode (rows, ids,
---   count), w where tree, s order, k most items to return (-1 for all), c cursor, sel fields
--- returns unknown[]: {count (count mode) or 0, strategy, objects examined, server microseconds
+--   count), w where tree, s order, k most items to return (-1 for all), c cursor, sel fields,
+--   x a full-text query (see _text.lua)
+-- returns unknown[]: {count (count mode, and every text query) or 0, strategy, objects examined, server microseconds
 --   spent, items as a JSON array of [id, sort value text or false (missing, or ordered by id),
 --   rows only: flat field/value list (with the hidden '$' fields unless fields are selected)]}
+-- error E_QUERY_TOO_BROAD: a prefix or fuzzy word stands for too many terms (detail: leaf, limit)
 -- @include _object.lua
 local Q = cjson.decode(ARGV[1])
 local ids_key, exp_key = KEYS[1], KEYS[2]
@@ -33,7 +35,9 @@ local function alive(id)
 end
 
 -- @include _geo.lua
+-- @include _order.lua
 -- @include _query.lua
+-- @include _text.lua
 
 -- Hash fields every candidate is read for: '$v' (existence) first, then what the checks need.
 local hfields, hpos = {}, {}
@@ -48,7 +52,8 @@ local root = Q.w
 prepare(root, need)
 local S = Q.s
 local kind, desc = S.k, S.d == 'd'
-if kind ~= 'i' then S.i = need(S.h) end
+-- S.r: ordered by text relevance (the BM25 score, not a field)
+if kind ~= 'i' and not S.r then S.i = need(S.h) end
 
 local examined = 0
 local NO_FIELDS = {}
@@ -454,8 +459,39 @@ local function index_count(node)
   return nil
 end
 
+-- Full-text queries: every text match is a candidate, checked against the where tree, then
+-- counted or ordered by relevance or by the sort field.
+local function text_answer()
+  local function stream_of(id, f) return redis.call('HGET', base .. ':h:' .. enc(id), '$w:' .. f) end
+  local function universe(cand)
+    local all = {}
+    for _, id in ipairs(cand or redis.call('ZRANGE', ids_key, 0, -1)) do all[id] = 0 end
+    return all
+  end
+  local hits = text_hits(base, Q.x, stream_of, universe, N)
+  local total, items = 0, {}
+  for id, score in pairs(hits) do
+    local vals = test(id, root)
+    if vals then
+      total = total + 1
+      local it
+      if S.r then
+        it = { id = id, s = string.format('%.17g', score), v = score }
+      else
+        it = item(id, vals)
+      end
+      if cur == nil or before(cur, it) then items[#items + 1] = it end
+    end
+  end
+  if Q.m == 'count' then return total, nil end
+  return total, top(items, K, before)
+end
+
 local out
-if Q.m == 'count' then
+if Q.x then
+  local total, items = text_answer()
+  out = { total, 'text', examined, 0, items }
+elseif Q.m == 'count' then
   local total, strategy = index_count(root), 'count:index'
   if total ~= nil and nexp > 0 then
     if dead_list and #dead_list <= total then
@@ -487,8 +523,11 @@ else
   else
     items, strategy = by_field(K)
   end
+  out = { 0, strategy, examined, 0, items }
+end
+if Q.m ~= 'count' then
   local list = {}
-  for n, it in ipairs(items) do
+  for n, it in ipairs(out[5]) do
     local entry = { it.id, it.s or false }
     if Q.m == 'rows' then
       local key = base .. ':h:' .. enc(it.id)
@@ -510,7 +549,7 @@ else
     end
     list[n] = entry
   end
-  out = { 0, strategy, examined, 0, #list > 0 and cjson.encode(list) or '[]' }
+  out[5] = #list > 0 and cjson.encode(list) or '[]'
 end
 local done = redis.call('TIME')
 out[4] = (tonumber(done[1]) - tonumber(clock[1])) * 1000000 + tonumber(done[2]) - tonumber(clock[2])

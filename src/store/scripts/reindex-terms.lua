@@ -1,5 +1,6 @@
 -- Stores the hidden field a value lacks: the folded term of a field that became case-insensitive,
--- or the plug-in index entries of a field that got a plug-in index, after the objects were written
+-- the plug-in index entries of a field that got a plug-in index, or the token stream of a field that
+-- became a text field (indexed here, with its dictionary and statistics), after the objects were written
 -- (the caller computes them with the library's rules), only where the value is still the one the
 -- caller used, then adds the index entries they call for. A write in between stores the hidden
 -- field itself, so nothing it wrote is undone.
@@ -28,6 +29,7 @@ for i = 4, 3 + 5 * tonumber(ARGV[3]), 5 do
   if obj ~= nil and not expired(KEYS[2], id, now) and obj[field] == value and obj[hidden] == nil then
     redis.call('HSET', key, hidden, term)
     obj[hidden] = term
+    if string.sub(hidden, 1, 3) == '$w:' then text_update(base, field, id, nil, term) end
     report('missing-term', id, key, field, term, '', '')
     if touched[id] == nil then order[#order + 1] = id end
     touched[id] = obj

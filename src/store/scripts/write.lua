@@ -12,6 +12,7 @@
 -- ARGV[7] deadline: server time (ms) after which the write must not happen (unique claims), or ''
 -- ARGV[8] ops: number of operations that follow as (op, field, value) triples: s = set,
 --   u = unset, t = set the folded term, e = set the plug-in index entries (JSON [[key, score], ...]),
+--   w = set the token stream of a text field,
 --   I = add to an integer, N = add to a number
 -- returns unknown[]: {version, created (1 or 0), field, value, ...} (fields only with returnObject)
 -- error E_EXISTS: create of an id that exists
@@ -53,10 +54,13 @@ for i = 0, n - 1 do
     new[field] = nil
     new['$t:' .. field] = nil
     new['$x:' .. field] = nil
+    new['$w:' .. field] = nil
   elseif op == 't' then
     new['$t:' .. field] = value
   elseif op == 'e' then
     new['$x:' .. field] = value
+  elseif op == 'w' then
+    new['$w:' .. field] = value
   else
     local current = tonumber(new[field] or '0')
     if current == nil then return redis.error_reply('E_NOT_NUMBER ' .. field) end

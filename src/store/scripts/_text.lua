@@ -1,0 +1,255 @@
+-- Full-text matching and BM25 ranking over one partition's postings (see text_update in
+-- _object.lua for the layout), inlined after `-- @include _object.lua`. A compiled text query X
+-- (src/search/text-plan.ts) holds: n the node tree, f {field = weight}, k1 and b, mx the most terms
+-- a prefix or fuzzy word may expand to, and g the statistics to rank with (absent: this
+-- partition's own, which is exact when the model has one partition). Nodes:
+--   {y='t', i=leaf number, m='e'|'p'|'f', d=edits, a={{field, term or prefix}, ...}} a word
+--   {y='p', a={{field, {{relative position, term}, ...}}, ...}} a phrase
+--   {y='a', c={...}} and, {y='o', c={...}} or, {y='n', c=node} not
+
+-- The characters of a UTF-8 string, so that edit distances count characters, not bytes.
+local function utf8_chars(s)
+  local out = {}
+  for ch in string.gmatch(s, '[%z\1-\127\194-\244][\128-\191]*') do out[#out + 1] = ch end
+  return out
+end
+
+-- True when the edit (Levenshtein) distance of character lists a and b is at most k.
+local function within_edits(a, b, k)
+  local n, m = #a, #b
+  if math.abs(n - m) > k then return false end
+  local prev = {}
+  for j = 0, m do prev[j] = j end
+  for i = 1, n do
+    local cur, best = { [0] = i }, i
+    for j = 1, m do
+      local v = math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i] == b[j] and 0 or 1))
+      cur[j] = v
+      if v < best then best = v end
+    end
+    if best > k then return false end
+    prev = cur
+  end
+  return prev[m] <= k
+end
+
+-- The dictionary terms a prefix or fuzzy word stands for, as {field, term} pairs.
+local function text_expand(base, leaf, mx)
+  local out = {}
+  for _, alt in ipairs(leaf.a) do
+    local f, w = alt[1], alt[2]
+    local dict = base .. ':wd:' .. f
+    if leaf.m == 'p' then
+      for _, t in ipairs(redis.call('ZRANGEBYLEX', dict, '[' .. w, '(' .. w .. '\255', 'LIMIT', 0, mx + 1)) do
+        out[#out + 1] = { f, t }
+      end
+    else
+      local q = utf8_chars(w)
+      for _, t in ipairs(redis.call('ZRANGE', dict, 0, -1)) do
+        if math.abs(#t - #w) <= 4 * leaf.d and within_edits(q, utf8_chars(t), leaf.d) then out[#out + 1] = { f, t } end
+      end
+    end
+  end
+  if #out > mx then
+    error({ err = 'E_QUERY_TOO_BROAD ' .. leaf.i .. ' ' .. mx })
+  end
+  return out
+end
+
+-- This partition's statistics for X: n and l (objects with a value, total length) per field,
+-- d[field][term] document frequencies, e[leaf number] the expansions of prefix and fuzzy words.
+local function text_stats(base, X)
+  local g = { n = {}, l = {}, d = {}, e = {} }
+  for f in pairs(X.f) do
+    local v = redis.call('HMGET', base .. ':ws', 'n:' .. f, 'l:' .. f)
+    g.n[f], g.l[f], g.d[f] = tonumber(v[1] or '0'), tonumber(v[2] or '0'), {}
+  end
+  local function df(f, t)
+    if g.d[f][t] == nil then g.d[f][t] = redis.call('ZCARD', base .. ':w:' .. f .. ':' .. enc(t)) end
+  end
+  local function walk(node)
+    if node.y == 't' then
+      local alts = node.a
+      if node.m ~= 'e' then
+        alts = text_expand(base, node, X.mx)
+        g.e[tostring(node.i)] = alts
+      end
+      for _, a in ipairs(alts) do df(a[1], a[2]) end
+    elseif node.y == 'p' then
+      for _, alt in ipairs(node.a) do
+        for _, item in ipairs(alt[2]) do df(alt[1], item[2]) end
+      end
+    elseif node.y == 'n' then
+      walk(node.c)
+    else
+      for _, c in ipairs(node.c) do walk(c) end
+    end
+  end
+  walk(X.n)
+  return g
+end
+
+-- True when the stream's terms hold the phrase: each {relative position, term} at its place.
+local function has_phrase(terms, seq)
+  local first = seq[1][2]
+  for p = 1, #terms do
+    if terms[p] == first then
+      local ok = true
+      for j = 2, #seq do
+        if terms[p + seq[j][1]] ~= seq[j][2] then
+          ok = false
+          break
+        end
+      end
+      if ok then return true end
+    end
+  end
+  return false
+end
+
+local function ids_of(map)
+  local list = {}
+  for id in pairs(map) do list[#list + 1] = id end
+  return list
+end
+
+-- Every object matching X with its BM25 score: a table id -> score. stream_of(id, field) reads an
+-- object's token stream (for phrases); universe(cand) returns id -> 0 for the candidate ids, or for
+-- every object when cand is nil (for NOT without a positive side); total is the object count.
+local function text_hits(base, X, stream_of, universe, total)
+  local g = X.g or text_stats(base, X)
+  local k1, b = X.k1, X.b
+  local info = {}
+  for f, w in pairs(X.f) do
+    local n = g.n[f] or 0
+    local avg = n > 0 and (g.l[f] or 0) / n or 1
+    if avg <= 0 then avg = 1 end
+    info[f] = { w = w, n = n, avg = avg }
+  end
+  local function df(f, t)
+    local d = g.d[f]
+    return d and d[t] or 0
+  end
+  local function alts_of(node)
+    if node.m == 'e' then return node.a end
+    return g.e[tostring(node.i)] or {}
+  end
+
+  -- Adds the BM25 contribution of term t in field f to acc, for the candidates (or all postings).
+  local function add_term(acc, f, t, cand)
+    local key = base .. ':w:' .. f .. ':' .. enc(t)
+    local F, d = info[f], df(f, t)
+    local idf = math.log(1 + (F.n - d + 0.5) / (d + 0.5))
+    local norm, scale = k1 * (1 - b), k1 * b / F.avg
+    local function add(id, packed)
+      local tf = packed % 1024
+      local len = (packed - tf) / 1024
+      acc[id] = (acc[id] or 0) + F.w * idf * tf * (k1 + 1) / (tf + norm + scale * len)
+    end
+    if cand == nil then
+      local flat = redis.call('ZRANGE', key, 0, -1, 'WITHSCORES')
+      for i = 1, #flat, 2 do add(flat[i], tonumber(flat[i + 1])) end
+      return
+    end
+    for at = 1, #cand, 4000 do
+      local chunk = { unpack(cand, at, math.min(at + 3999, #cand)) }
+      for i, s in ipairs(redis.call('ZMSCORE', key, unpack(chunk))) do
+        if s then add(chunk[i], tonumber(s)) end
+      end
+    end
+  end
+
+  local estimates = {}
+  local function estimate(node)
+    if estimates[node] then return estimates[node] end
+    local e = 0
+    if node.y == 't' then
+      for _, a in ipairs(alts_of(node)) do e = e + df(a[1], a[2]) end
+    elseif node.y == 'p' then
+      for _, alt in ipairs(node.a) do
+        local m = total
+        for _, item in ipairs(alt[2]) do m = math.min(m, df(alt[1], item[2])) end
+        e = e + m
+      end
+    elseif node.y == 'o' then
+      for _, c in ipairs(node.c) do e = e + estimate(c) end
+    elseif node.y == 'a' then
+      e = total
+      for _, c in ipairs(node.c) do
+        if c.y ~= 'n' then e = math.min(e, estimate(c)) end
+      end
+    else
+      e = total
+    end
+    estimates[node] = e
+    return e
+  end
+
+  local eval
+  local function phrase(f, seq, cand)
+    local order = {}
+    for i, item in ipairs(seq) do order[i] = item end
+    table.sort(order, function(x, y) return df(f, x[2]) < df(f, y[2]) end)
+    local acc = nil
+    for _, item in ipairs(order) do
+      local m = {}
+      add_term(m, f, item[2], acc and ids_of(acc) or cand)
+      if acc then
+        for id, s in pairs(m) do m[id] = s + acc[id] end
+      end
+      acc = m
+      if next(acc) == nil then return acc end
+    end
+    local out = {}
+    for id, s in pairs(acc) do
+      local stream = stream_of(id, f)
+      if stream and has_phrase(split_stream(stream), seq) then out[id] = s end
+    end
+    return out
+  end
+
+  eval = function(node, cand)
+    local y = node.y
+    local acc = {}
+    if y == 't' then
+      for _, a in ipairs(alts_of(node)) do add_term(acc, a[1], a[2], cand) end
+    elseif y == 'p' then
+      for _, alt in ipairs(node.a) do
+        for id, s in pairs(phrase(alt[1], alt[2], cand)) do acc[id] = (acc[id] or 0) + s end
+      end
+    elseif y == 'o' then
+      for _, c in ipairs(node.c) do
+        for id, s in pairs(eval(c, cand)) do acc[id] = (acc[id] or 0) + s end
+      end
+    elseif y == 'n' then
+      acc = universe(cand)
+      for id in pairs(eval(node.c, ids_of(acc))) do acc[id] = nil end
+    else
+      local pos, neg = {}, {}
+      for _, c in ipairs(node.c) do
+        if c.y == 'n' then neg[#neg + 1] = c.c else pos[#pos + 1] = c end
+      end
+      table.sort(pos, function(p, q) return estimate(p) < estimate(q) end)
+      if #pos == 0 then
+        acc = universe(cand)
+      else
+        acc = eval(pos[1], cand)
+        for i = 2, #pos do
+          if next(acc) == nil then break end
+          local nxt = {}
+          for id, s in pairs(eval(pos[i], ids_of(acc))) do
+            if acc[id] then nxt[id] = acc[id] + s end
+          end
+          acc = nxt
+        end
+      end
+      for _, c in ipairs(neg) do
+        if next(acc) == nil then break end
+        for id in pairs(eval(c, ids_of(acc))) do acc[id] = nil end
+      end
+    end
+    return acc
+  end
+
+  return eval(X.n, nil)
+end
