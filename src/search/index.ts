@@ -12,3 +12,5 @@ export { TextIndex } from './text-index.js';
 export type { TextDocument, TextIndexHit, TextIndexOptions, TextIndexPage, TextIndexSearchOptions } from './text-index.js';
 export { textIndexing } from './text-field.js';
 export type { TextFieldOptions, TextIndexing } from './text-field.js';
+export { highlight, matchedSpans, queryMatcher, snippet } from './highlight.js';
+export type { HighlightOptions, SnippetOptions, TermMatcher } from './highlight.js';

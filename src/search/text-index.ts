@@ -8,6 +8,8 @@ import { checkId } from '../store/input.js';
 import { globEscape } from '../store/maintenance-structures.js';
 import { compareBytes } from '../store/query-compile.js';
 import { textPutScript, textRemoveScript, textSearchScript } from '../store/scripts/index.generated.js';
+import { queryMatcher, snippet } from './highlight.js';
+import type { SnippetOptions } from './highlight.js';
 import { parseTextQuery } from './query-parser.js';
 import { textIndexing } from './text-field.js';
 import type { TextFieldOptions } from './text-field.js';
@@ -39,6 +41,13 @@ export interface TextIndexSearchOptions<F extends string> extends Bm25Options {
   readonly offset?: number;
   /** The nextCursor of the previous page. */
   readonly after?: string;
+  /**
+   * Count every match (`total`). Without it a top-k query reads only the postings it needs to be
+   * sure of its k best, which is much faster for common words. @defaultValue true
+   */
+  readonly total?: boolean;
+  /** Snippets of these fields with the matched words marked, in each hit (needs `store: true`). */
+  readonly snippets?: SnippetOptions & { readonly fields?: readonly F[] };
 }
 
 /** One hit: the document id, its BM25 score, and its stored text (null unless the index stores documents). */
@@ -46,11 +55,13 @@ export interface TextIndexHit<F extends string> {
   readonly id: string;
   readonly score: number;
   readonly doc: Partial<Record<F, string>> | null;
+  /** Snippets of the fields asked for with `snippets` (null without it). */
+  readonly snippets: Partial<Record<F, string>> | null;
 }
 
-/** A page of hits, the number of all matches, and the cursor of the next page (null on the last). */
+/** A page of hits, the number of all matches (null when not counted), and the cursor of the next page (null on the last). */
 export interface TextIndexPage<F extends string> {
-  readonly total: number;
+  readonly total: number | null;
   readonly hits: TextIndexHit<F>[];
   readonly nextCursor: string | null;
 }
@@ -215,17 +226,17 @@ export class TextIndex<F extends string> {
     }
   }
 
-  async #query(text: CompiledText, k: number, cursor: string, source: boolean): Promise<{ total: number; hits: Hit[] }> {
+  async #query(text: CompiledText, k: number, cursor: string, source: boolean, counted: boolean): Promise<{ total: number | null; hits: Hit[] }> {
     const ranked = await withGlobalStats(this.#context, this.#docs, text);
     const json = JSON.stringify(ranked);
     const plans = this.#docs.map((docs) =>
-      this.#context.scripts.plan(textSearchScript, { docs }, { fields: this.#fieldsJson, text: json, k, cursor, source: source ? '1' : '0' }),
+      this.#context.scripts.plan(textSearchScript, { docs }, { fields: this.#fieldsJson, text: json, k, cursor, source: source ? '1' : '0', total: counted ? '1' : '0' }),
     );
-    let total = 0;
+    let total: number | null = 0;
     const hits: Hit[] = [];
     for (const reply of await this.#run(plans)) {
       const [count, items] = reply as [number, string];
-      total += count;
+      total = total === null || count < 0 ? null : total + count;
       const parsed: unknown = JSON.parse(items);
       for (const [id, score, stored] of (Array.isArray(parsed) ? parsed : []) as [string, string, string | false][]) {
         hits.push({ id, score: Number(score), text: score, source: typeof stored === 'string' ? stored : null });
@@ -243,15 +254,43 @@ export class TextIndex<F extends string> {
     const limit = whole(options.limit, 'limit', 10, MAX_WINDOW);
     const offset = whole(options.offset, 'offset', 0, MAX_WINDOW - limit);
     const cursor = options.after === undefined ? '' : decodeIndexCursor(options.after);
+    const counted = options.total ?? true;
+    if (typeof counted !== 'boolean') throw new ValidationError('total', 'must be true or false');
     const compiled = this.#compile(text, options);
-    if (compiled === null || limit === 0) return { total: compiled === null ? 0 : await this.count(text, options), hits: [], nextCursor: null };
-    const { total, hits } = await this.#query(compiled, offset + limit + 1, cursor, this.#store);
+    if (compiled === null) return { total: 0, hits: [], nextCursor: null };
+    if (limit === 0) return { total: counted ? await this.count(text, options) : null, hits: [], nextCursor: null };
+    const marks = this.#snippetMakers(text, options);
+    const { total, hits } = await this.#query(compiled, offset + limit + 1, cursor, this.#store, counted);
     const window = hits.slice(offset, offset + limit);
     const last = window[window.length - 1];
     return {
       total,
-      hits: window.map((h) => ({ id: h.id, score: h.score, doc: h.source === null ? null : (JSON.parse(h.source) as Partial<Record<F, string>>) })),
+      hits: window.map((h) => {
+        const doc = h.source === null ? null : (JSON.parse(h.source) as Partial<Record<F, string>>);
+        return { id: h.id, score: h.score, doc, snippets: marks === null || doc === null ? null : marks(doc) };
+      }),
       nextCursor: hits.length > offset + limit && last !== undefined ? Buffer.from(JSON.stringify({ i: last.id, v: last.text })).toString('base64url') : null,
+    };
+  }
+
+  /** The function that makes a hit's snippets, or null when none are asked for. */
+  #snippetMakers(text: string, options: TextIndexSearchOptions<F>): ((doc: Partial<Record<F, string>>) => Partial<Record<F, string>>) | null {
+    if (options.snippets === undefined) return null;
+    if (!this.#store) throw new ValidationError('snippets', 'needs an index that stores documents (store: true)');
+    const { fields = [...this.#fields.keys()] as F[], ...snippetOptions } = options.snippets;
+    const parsed = parseTextQuery(text);
+    const makers = fields.map((field) => {
+      const info = this.#fields.get(field);
+      if (info === undefined) throw new ValidationError('snippets.fields', `"${field}" is not a field of text index ${this.name}`);
+      return [field, info.analyzer, queryMatcher(parsed, info.analyzer, field)] as const;
+    });
+    return (doc) => {
+      const out: Partial<Record<F, string>> = {};
+      for (const [field, analyzer, matches] of makers) {
+        const value = doc[field];
+        if (value !== undefined) out[field] = snippet(value, analyzer, matches, snippetOptions);
+      }
+      return out;
     };
   }
 
@@ -259,7 +298,7 @@ export class TextIndex<F extends string> {
   async count(text: string, options: Pick<TextIndexSearchOptions<F>, 'fields'> = {}): Promise<number> {
     const compiled = this.#compile(text, options);
     if (compiled === null) return 0;
-    return (await this.#query(compiled, 0, '', false)).total;
+    return (await this.#query(compiled, 0, '', false, true)).total ?? 0;
   }
 
   /** The stored text of a document (null when it is not in the index or the index does not store documents). */

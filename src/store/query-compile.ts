@@ -69,6 +69,8 @@ export interface SortSpec {
   readonly x?: { readonly n: string; readonly v: readonly (readonly string[])[] };
   /** Ordered by full-text relevance (the BM25 score) rather than a field. */
   readonly r?: 1;
+  /** Ordered by distance from lon/lat, by the points of geo field `f` (geo set key part `k`). */
+  readonly g?: { readonly f: string; readonly k: string; readonly lon: string; readonly lat: string };
 }
 
 /** What every partition's query script receives (ARGV[1], as JSON). */
@@ -85,6 +87,8 @@ export interface CompiledQuery {
   readonly sel?: readonly string[];
   /** A full-text query: only its matches are candidates (see scripts/_text.lua). */
   readonly x?: CompiledText;
+  /** Count every text match even when only a top k is ranked (hits()). */
+  readonly tt?: 1;
 }
 
 /** The most equality combinations a compound or unique lookup expands `in` lists into. */
@@ -573,6 +577,22 @@ export interface SortOrder {
   readonly field: string;
   readonly direction: 'asc' | 'desc';
   readonly kind: 'id' | 'score' | 'lex';
+  /** For the distance order: the geo field and the point. */
+  readonly near?: { readonly field: string; readonly point: GeoPoint };
+}
+
+/** The order by distance from a point, by a geo field (`t.geo()`), nearest first. */
+export function nearOrder(schema: ModelSchema, field: unknown, point: unknown): SortOrder {
+  const compiled = typeof field === 'string' ? schema.fields.get(field) : undefined;
+  if (compiled?.plugin?.geo === undefined) throw new ValidationError('near', `${JSON.stringify(field)} is not a geo field of model ${schema.name}`);
+  let checked: GeoPoint;
+  try {
+    checked = checkPoint(point, 'near');
+  } catch (error) {
+    if (error instanceof InvalidArgumentError) throw new ValidationError(error.field, error.reason, { cause: error });
+    throw error;
+  }
+  return { field: '$distance', direction: 'asc', kind: 'score', near: { field: compiled.name, point: { lon: checked.lon === 180 ? -180 : checked.lon, lat: checked.lat } } };
 }
 
 /** Validates a sortBy: 'id', or a field with a score or lexical index. */
@@ -591,6 +611,11 @@ export function sortSpec(schema: ModelSchema, order: SortOrder, x?: SortSpec['x'
   const d = order.direction === 'asc' ? 'a' : 'd';
   if (order.kind === 'id') return { k: 'i', d };
   if (order.field === '$relevance') return { k: 'n', d, r: 1 };
+  if (order.near !== undefined) {
+    const { field, point } = order.near;
+    const key = (schema.fields.get(field) as CompiledField).plugin?.geo?.key ?? '';
+    return { k: 'n', d, g: { f: field, k: encodeKeyPart(key), lon: String(point.lon), lat: String(point.lat) } };
+  }
   const field = schema.fields.get(order.field) as CompiledField;
   return { k: order.kind === 'score' ? 'n' : 'l', d, f: field.name, h: hashField(field), ...(x ? { x } : {}) };
 }

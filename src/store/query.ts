@@ -4,7 +4,7 @@ import { ValidationError } from './errors.js';
 import { decodeRow } from './input.js';
 import type { ModelInternals } from './model-internals.js';
 import type { Model } from './model.js';
-import { compileSort, compileWhere, finalizeWhere, sortSpec } from './query-compile.js';
+import { compileSort, compileWhere, finalizeWhere, nearOrder, sortSpec } from './query-compile.js';
 import type { CompiledQuery, CondTree, SortOrder } from './query-compile.js';
 import { decodeCursor, directIds, directLeaf, directPlans, encodeCursor, gatherItems, partitionPlans, scatter, scatterDirect } from './query-run.js';
 import type { PartitionAnswer, QueryItem } from './query-run.js';
@@ -13,7 +13,11 @@ import { RELEVANCE, textFieldsOf, withTextStats } from './query-text.js';
 import { compileTextQuery } from '../search/text-plan.js';
 import type { Bm25Options, CompiledText } from '../search/text-plan.js';
 import { parseTextQuery } from '../search/query-parser.js';
+import { queryMatcher, snippet } from '../search/highlight.js';
+import type { SnippetOptions, TermMatcher } from '../search/highlight.js';
+import type { Analyzer } from '../search/analyzer.js';
 import type { FieldMap, FieldValue, RowOf, Simplify } from './types.js';
+import type { GeoPoint } from '../search/geohash.js';
 
 type Element<V> = V extends readonly (infer E)[] ? E : V;
 type Ranged<V> = [V] extends [boolean] ? never : V;
@@ -67,19 +71,24 @@ export interface QueryPage<R> {
 }
 
 /** What a terminal method fetches. */
-export type QueryTerminal = 'all' | 'ids' | 'first' | 'count' | 'page';
+export type QueryTerminal = 'all' | 'ids' | 'first' | 'count' | 'page' | 'hits';
 
 /** Options of {@link Query.search}. */
 export interface SearchOptions<M extends FieldMap> extends Bm25Options {
   /** Text fields that words without a `field:` are matched in. @defaultValue every text field */
   readonly fields?: readonly (keyof M & string)[];
+  /** hits() returns a snippet of each of these text fields with the matched words marked. */
+  readonly snippets?: SnippetOptions & { readonly fields?: readonly (keyof M & string)[] };
 }
 
-/** One full-text hit: the object, and its BM25 score when results are ordered by relevance (else null). */
+/** One hit: the object, its BM25 score when ordered by relevance, its distance in meters when ordered by near() (else null). */
 export interface SearchHit<R> {
   readonly id: string;
   readonly score: number | null;
+  readonly distance: number | null;
   readonly row: R;
+  /** Snippets of the text fields asked for in search()'s `snippets` option (null without it). */
+  readonly snippets: Readonly<Record<string, string>> | null;
 }
 
 /** A page of full-text hits, the number of all matches, and the cursor of the next page. */
@@ -135,6 +144,8 @@ export interface QueryState {
   readonly select: readonly string[] | null;
   /** The compiled full-text query; 'none' when its words analyze to nothing (no object matches). */
   readonly text: CompiledText | 'none' | null;
+  /** What hits() marks in snippets: per text field, its matcher and options. */
+  readonly snippets: ReadonlyMap<string, { readonly matches: TermMatcher; readonly analyzer: Analyzer; readonly options: SnippetOptions }> | null;
 }
 
 /** Page size of page() without limit(). */
@@ -185,6 +196,16 @@ export class Query<M extends FieldMap, R = RowOf<M>> {
     return this.#with({ order: compileSort(this.#internals.schema, field, direction) });
   }
 
+  /**
+   * Orders by distance from `point` by the geo field `field`, nearest first; objects without a point
+   * come last. hits() returns the distances. Every match is measured, so bound the search with an
+   * area condition (`{ field: { match: { lon, lat, radius } } }`) or use Model.nearest() for the
+   * nearest of all objects.
+   */
+  near(field: keyof M & string, point: GeoPoint): Query<M, R> {
+    return this.#with({ order: nearOrder(this.#internals.schema, field, point) });
+  }
+
   /** Returns at most n items. @defaultValue all (page(): 100) */
   limit(n: number): Query<M, R> {
     return this.#with({ limit: count(n, 'limit') });
@@ -229,13 +250,25 @@ export class Query<M extends FieldMap, R = RowOf<M>> {
       throw new ValidationError('fields', 'must be a non-empty array of text field names');
     }
     let compiled: CompiledText | null;
+    const parsed = parseTextQuery(text);
     try {
-      compiled = compileTextQuery(parseTextQuery(text), fields, searched as string[], options);
+      compiled = compileTextQuery(parsed, fields, searched as string[], options);
     } catch (error) {
       if (error instanceof InvalidArgumentError && !(error instanceof ValidationError)) throw new ValidationError(error.field, error.reason, { cause: error });
       throw error;
     }
-    return this.#with({ text: compiled ?? 'none' });
+    let snippets: QueryState['snippets'] = null;
+    if (options.snippets !== undefined) {
+      const { fields: wanted = searched as string[], ...snippetOptions } = options.snippets;
+      snippets = new Map(
+        wanted.map((name) => {
+          const info = fields.get(name);
+          if (info === undefined) throw new ValidationError('snippets.fields', `"${name}" is not a text field`);
+          return [name, { matches: queryMatcher(parsed, info.analyzer, name), analyzer: info.analyzer, options: snippetOptions }];
+        }),
+      );
+    }
+    return this.#with({ text: compiled ?? 'none', snippets });
   }
 
   /** The compiled plan of a terminal, without running it. */
@@ -246,16 +279,18 @@ export class Query<M extends FieldMap, R = RowOf<M>> {
     const text = state.text === 'none' ? null : state.text;
     const order = state.order ?? (state.text === null ? ID_ORDER : RELEVANCE);
     const tree: CondTree = { t: 'and', c: state.wheres };
-    const { where, sortCompound } = finalizeWhere(schema, tree, isCount || order.kind === 'id' || order === RELEVANCE ? undefined : order.field);
+    const byField = !isCount && order.kind !== 'id' && order !== RELEVANCE && order.near === undefined;
+    const { where, sortCompound } = finalizeWhere(schema, tree, byField ? order.field : undefined);
     let limit = state.limit;
     if (terminal === 'first') limit = 1;
-    if (terminal === 'page') {
+    const paged = terminal === 'page' || terminal === 'hits';
+    if (paged) {
       limit ??= DEFAULT_PAGE_SIZE;
       if (limit === 0) throw new ValidationError('limit', 'a page needs a limit of at least 1');
     }
     if (isCount) limit = null;
     const offset = isCount ? 0 : state.offset;
-    const want = isCount || limit === null ? null : offset + limit + (terminal === 'page' ? 1 : 0);
+    const want = isCount || limit === null ? null : offset + limit + (paged ? 1 : 0);
     if (want !== null && !Number.isSafeInteger(want)) throw new ValidationError('limit', 'offset + limit is too large');
     const rows = terminal !== 'ids' && !isCount;
     const cursor = !isCount && state.after !== null ? decodeCursor(state.after, order) : undefined;
@@ -267,6 +302,7 @@ export class Query<M extends FieldMap, R = RowOf<M>> {
       ...(cursor ? { c: cursor } : {}),
       ...(rows && state.select ? { sel: state.select } : {}),
       ...(text ? { x: text } : {}),
+      ...(text && terminal === 'hits' ? { tt: 1 as const } : {}),
     };
     const leaf = text ? null : directLeaf(where);
     const direct = leaf !== null && (isCount || (terminal === 'ids' && limit === null && cursor === undefined && order.kind === 'id'));
@@ -298,6 +334,18 @@ export class Query<M extends FieldMap, R = RowOf<M>> {
     const answers = leaf ? await scatterDirect(this.#internals, partitions, leaf) : await scatter(this.#internals, partitions);
     const items = merge.combine === 'sum' ? [] : gatherItems(answers, merge.order, merge.perPartition);
     return { plan, answers, items };
+  }
+
+  #snippets(item: QueryItem): Record<string, string> | null {
+    const wanted = this.#state.snippets;
+    if (wanted === null) return null;
+    const row = decodeRow(this.#internals.schema, item.id, item.fields ?? []);
+    const out: Record<string, string> = {};
+    for (const [name, { matches, analyzer, options }] of wanted) {
+      const value = row[name];
+      if (typeof value === 'string') out[name] = snippet(value, analyzer, matches, options);
+    }
+    return out;
   }
 
   #row(item: QueryItem): R {
@@ -351,16 +399,22 @@ export class Query<M extends FieldMap, R = RowOf<M>> {
    * relevance), the number of all matches, and the cursor of the next page.
    */
   async hits(): Promise<SearchPage<R>> {
-    if (this.#state.text === null) throw new ValidationError('hits', 'needs a search() query; use page() for other queries');
-    const { plan, answers, items } = await this.#run('page');
+    if (this.#state.text === null && this.#state.order?.near === undefined) throw new ValidationError('hits', 'needs a search() or near() query; use page() for other queries');
+    const { plan, answers, items } = await this.#run('hits');
     const { merge } = plan;
     const window = this.#window(items, merge);
     const last = window[window.length - 1];
     const more = items.length > merge.offset + (merge.limit ?? 0);
     const relevance = merge.order === RELEVANCE;
     return {
-      total: answers.reduce((sum, a) => sum + a.count, 0),
-      hits: window.map((item) => ({ id: item.id, score: relevance ? item.num : null, row: this.#row(item) })),
+      total: this.#state.text === null ? await this.count() : answers.reduce((sum, a) => sum + a.count, 0),
+      hits: window.map((item) => ({
+        id: item.id,
+        score: relevance ? item.num : null,
+        distance: merge.order.near !== undefined && item.value !== null ? item.num : null,
+        row: this.#row(item),
+        snippets: this.#snippets(item),
+      })),
       nextCursor: more && last !== undefined ? encodeCursor(merge.order, last.id, last.value) : null,
     };
   }
@@ -378,6 +432,6 @@ export class Query<M extends FieldMap, R = RowOf<M>> {
 /** A new query over a model; `model.find(where)` is the same. */
 export function query<M extends FieldMap>(model: Model<M>, where?: Where<M>): Query<M> {
   const internals = model.internals;
-  const base = new Query<M>(internals, { wheres: [], order: null, limit: null, offset: 0, after: null, select: null, text: null });
+  const base = new Query<M>(internals, { wheres: [], order: null, limit: null, offset: 0, after: null, select: null, text: null, snippets: null });
   return where === undefined ? base : base.where(where);
 }

@@ -97,6 +97,9 @@ describe.each(TOPOLOGIES)('full-text search on %s', (topology) => {
           const found = tag === null ? M.find().search(text) : M.find({ tag }).search(text);
           expect(sorted(await found.ids()), text).toEqual(expected);
           expect(await found.count(), text).toBe(expected.length);
+          // the top-k read (threshold algorithm) gives the first k of the full ranking
+          const ranking = await found.limit(1000).hits();
+          expect(await found.limit(4).ids(), text).toEqual(ranking.hits.slice(0, 4).map((h) => h.id));
         }),
         { numRuns: runs, seed },
       );

@@ -73,8 +73,10 @@ end
 -- \31, an empty term where a stopword was, so positions survive (src/search/text-stream.ts). The
 -- field's postings `<base>:w:<field>:<term>` hold ids scored length * 1024 + min(tf, 1023), so a
 -- ranking reads term frequency and document length from one posting; `<base>:wd:<field>` is its
--- term dictionary (score 0, for prefix and fuzzy words); `<base>:ws` counts per field the objects
--- with a value (`n:<field>`) and their total length (`l:<field>`).
+-- term dictionary (score 0, for prefix and fuzzy words); `<base>:wm:<field>` holds, for terms some
+-- object has more than once, an upper bound of their tf (it never shrinks while the term is indexed;
+-- top-k reads bound unseen scores with it); `<base>:ws` counts per field the objects with a value
+-- (`n:<field>`) and their total length (`l:<field>`).
 local function split_stream(s)
   local out, i = {}, 1
   while true do
@@ -110,17 +112,25 @@ local function text_update(base, name, id, a, b)
   local prefix, dict = base .. ':w:' .. name .. ':', base .. ':wd:' .. name
   local before, blen = stream_counts(a)
   local after, alen = stream_counts(b)
+  local maxtf = base .. ':wm:' .. name
   for t in pairs(before) do
     if after[t] == nil then
       local key = prefix .. enc(t)
       redis.call('ZREM', key, id)
-      if redis.call('EXISTS', key) == 0 then redis.call('ZREM', dict, t) end
+      if redis.call('EXISTS', key) == 0 then
+        redis.call('ZREM', dict, t)
+        redis.call('HDEL', maxtf, t)
+      end
     end
   end
   for t, n in pairs(after) do
     local key = prefix .. enc(t)
     if redis.call('ZADD', key, posting_score(alen, n), id) == 1 and redis.call('ZCARD', key) == 1 then
       redis.call('ZADD', dict, 0, t)
+    end
+    if n > 1 then
+      local known = redis.call('HGET', maxtf, t)
+      if not known or tonumber(known) < n then redis.call('HSET', maxtf, t, math.min(n, 1023)) end
     end
   end
   local stats = base .. ':ws'

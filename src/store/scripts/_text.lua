@@ -1,5 +1,5 @@
 -- Full-text matching and BM25 ranking over one partition's postings (see text_update in
--- _object.lua for the layout), inlined after `-- @include _object.lua`. A compiled text query X
+-- _object.lua for the layout), inlined after _object.lua and _order.lua (top). A compiled text query X
 -- (src/search/text-plan.ts) holds: n the node tree, f {field = weight}, k1 and b, mx the most terms
 -- a prefix or fuzzy word may expand to, and g the statistics to rank with (absent: this
 -- partition's own, which is exact when the model has one partition). Nodes:
@@ -113,10 +113,11 @@ local function ids_of(map)
   return list
 end
 
--- Every object matching X with its BM25 score: a table id -> score. stream_of(id, field) reads an
+-- The evaluator of X on one partition: eval(node, cand) returns id -> BM25 score of the objects
+-- matching the node (among the candidate ids when cand is given). stream_of(id, field) reads an
 -- object's token stream (for phrases); universe(cand) returns id -> 0 for the candidate ids, or for
 -- every object when cand is nil (for NOT without a positive side); total is the object count.
-local function text_hits(base, X, stream_of, universe, total)
+local function text_engine(base, X, stream_of, universe, total)
   local g = X.g or text_stats(base, X)
   local k1, b = X.k1, X.b
   local info = {}
@@ -251,5 +252,150 @@ local function text_hits(base, X, stream_of, universe, total)
     return acc
   end
 
-  return eval(X.n, nil)
+  -- The score a (field, term) posting with this tf and length adds (for bounds).
+  local function contribution(f, t, tf, len)
+    local F, d = info[f], df(f, t)
+    local idf = math.log(1 + (F.n - d + 0.5) / (d + 0.5))
+    return F.w * idf * tf * (k1 + 1) / (tf + k1 * (1 - b) + k1 * b / F.avg * len)
+  end
+
+  -- The postings of positive words and phrase terms (not under NOT), each with the number of
+  -- times the query scores it (m): a score is at most the sum of m times each posting's part.
+  local function positive_lists()
+    local lists, seen = {}, {}
+    local function add(f, t)
+      local key = base .. ':w:' .. f .. ':' .. enc(t)
+      local L = seen[key]
+      if L then
+        L.m = L.m + 1
+      else
+        L = { f = f, t = t, key = key, m = 1 }
+        seen[key] = L
+        lists[#lists + 1] = L
+      end
+    end
+    local function walk(node)
+      if node.y == 't' then
+        for _, a in ipairs(alts_of(node)) do add(a[1], a[2]) end
+      elseif node.y == 'p' then
+        for _, alt in ipairs(node.a) do
+          for _, item in ipairs(alt[2]) do add(alt[1], item[2]) end
+        end
+      elseif node.y ~= 'n' then
+        for _, c in ipairs(node.c) do walk(c) end
+      end
+    end
+    walk(X.n)
+    return lists
+  end
+
+  return { eval = eval, estimate = estimate, contribution = contribution, positive_lists = positive_lists }
+end
+
+-- Every object matching X with its BM25 score: a table id -> score (see text_engine).
+local function text_hits(base, X, stream_of, universe, total)
+  return text_engine(base, X, stream_of, universe, total).eval(X.n, nil)
+end
+
+-- The k best matches of X (score descending, id ascending; only those `before` puts after
+-- `after` when given) that keep(id) accepts, as items {id, v = score}, without reading every
+-- posting: the positive postings are read in length order, a chunk at a time, every new object
+-- is scored exactly, and reading stops once the k-th best beats what any unseen object could
+-- still score (Fagin's threshold algorithm; a posting's unseen rest scores at most its term's
+-- largest tf at the length reached). Returns nil when the query suits a full evaluation better.
+local FULL_EVALUATION_MAX = 400
+local function text_top(base, X, stream_of, universe, total, k, keep, before, after)
+  -- every match must be in a positive posting: not so for a NOT outside an AND with a positive side
+  local function covered(node)
+    if node.y == 't' or node.y == 'p' then return true end
+    if node.y == 'n' then return false end
+    local any, all = false, true
+    for _, c in ipairs(node.c) do
+      local yes = covered(c)
+      any, all = any or yes, all and yes
+    end
+    if node.y == 'a' then return any end
+    return all
+  end
+  -- bounds shrink with length only when lengths count (b > 0) and tf saturates (k1 > 0)
+  if not covered(X.n) or X.b <= 0 or X.k1 <= 0 then return nil end
+  local engine = text_engine(base, X, stream_of, universe, total)
+  -- a full evaluation reads about this many postings; few are cheaper than rounds of reads, and
+  -- the reads below give up (nil) once they have cost more than a full evaluation would
+  local budget = engine.estimate(X.n)
+  if budget <= FULL_EVALUATION_MAX then return nil end
+  local lists = engine.positive_lists()
+  if #lists == 0 or #lists > 32 then return nil end
+  for _, L in ipairs(lists) do
+    L.size = redis.call('ZCARD', L.key)
+    L.pos = 0
+    L.maxtf = tonumber(redis.call('HGET', base .. ':wm:' .. L.f, L.t) or '1')
+  end
+  local seen, items, chunk = {}, {}, 16
+  local function score_fresh(fresh)
+    if #fresh == 0 then return end
+    for id, score in pairs(engine.eval(X.n, fresh)) do
+      if keep(id) then
+        local it = { id = id, v = score }
+        if after == nil or before(after, it) then items[#items + 1] = it end
+      end
+    end
+  end
+  local function take(flat, fresh)
+    for i = 1, #flat, 2 do
+      local id = flat[i]
+      if not seen[id] then
+        seen[id] = true
+        fresh[#fresh + 1] = id
+      end
+    end
+  end
+  local work = 0
+  while true do
+    if work > budget then return nil end
+    local fresh, threshold, open = {}, 0, {}
+    for _, L in ipairs(lists) do
+      if L.pos < L.size then
+        local flat = redis.call('ZRANGE', L.key, L.pos, L.pos + chunk - 1, 'WITHSCORES')
+        L.pos = L.pos + #flat / 2
+        work = work + #flat / 2
+        take(flat, fresh)
+        if L.pos < L.size and #flat > 0 then
+          local packed = tonumber(flat[#flat])
+          L.len = (packed - packed % 1024) / 1024
+          L.bound = L.m * engine.contribution(L.f, L.t, L.maxtf, L.len)
+          threshold = threshold + L.bound
+          open[#open + 1] = L
+        end
+      end
+    end
+    score_fresh(fresh)
+    work = work + #fresh * (#lists - 1)
+    if #open == 0 then break end
+    if #items >= k then
+      items = top(items, k, before)
+      local kth = items[k].v
+      if kth > threshold * (1 + 1e-12) + 1e-12 then break end
+      if kth >= threshold * (1 - 1e-12) - 1e-12 then
+        -- the k-th ties with the best an unseen object could score: such an object sits at its
+        -- list's current length in every open list, so the rest of that length in one list holds
+        -- every candidate; score those and stop
+        local best, count
+        for _, L in ipairs(open) do
+          if L.bound > 0 then
+            local n = redis.call('ZCOUNT', L.key, L.len * 1024, L.len * 1024 + 1023)
+            if count == nil or n < count then best, count = L, n end
+          end
+        end
+        if best ~= nil then
+          local tied = {}
+          take(redis.call('ZRANGEBYSCORE', best.key, best.len * 1024, best.len * 1024 + 1023, 'WITHSCORES'), tied)
+          score_fresh(tied)
+          break
+        end
+      end
+    end
+    chunk = math.min(chunk * 2, 1024)
+  end
+  return top(items, k, before)
 end

@@ -6,8 +6,8 @@
 -- KEYS[2] expiry: the partition's sorted set of expiry times (ms) by id
 -- ARGV[1] query: the compiled query as JSON (see src/store/query-compile.ts): m mode (rows, ids,
 --   count), w where tree, s order, k most items to return (-1 for all), c cursor, sel fields,
---   x a full-text query (see _text.lua)
--- returns unknown[]: {count (count mode, and every text query) or 0, strategy, objects examined, server microseconds
+--   x a full-text query (see _text.lua), tt 1 to count every text match even when ranking a top k
+-- returns unknown[]: {count (count mode; text queries: their matches, or -1 when not counted) or 0, strategy, objects examined, server microseconds
 --   spent, items as a JSON array of [id, sort value text or false (missing, or ordered by id),
 --   rows only: flat field/value list (with the hidden '$' fields unless fields are selected)]}
 -- error E_QUERY_TOO_BROAD: a prefix or fuzzy word stands for too many terms (detail: leaf, limit)
@@ -52,8 +52,8 @@ local root = Q.w
 prepare(root, need)
 local S = Q.s
 local kind, desc = S.k, S.d == 'd'
--- S.r: ordered by text relevance (the BM25 score, not a field)
-if kind ~= 'i' and not S.r then S.i = need(S.h) end
+-- S.r: ordered by text relevance (the BM25 score, not a field); S.g: by distance (see item)
+if kind ~= 'i' and not S.r and not S.g then S.i = need(S.h) end
 
 local examined = 0
 local NO_FIELDS = {}
@@ -90,8 +90,16 @@ local function before(x, y)
   return bcmp(x.id, y.id) < 0
 end
 
+-- S.g: ordered by distance (meters) from a point, by the object's point in a geo plug-in's geo set
+local near_key = S.g and (base .. ':x:' .. S.g.f .. ':' .. S.g.k)
 local function item(id, vals)
   if kind == 'i' then return { id = id } end
+  if near_key then
+    local pos = redis.call('GEOPOS', near_key, id)[1]
+    if not pos then return { id = id } end
+    local d = geo_dist(tonumber(pos[1]), tonumber(pos[2]), tonumber(S.g.lon), tonumber(S.g.lat))
+    return { id = id, s = string.format('%.17g', d), v = d }
+  end
   local s = vals[S.i]
   if not s then return { id = id } end
   return { id = id, s = s, v = kind == 'n' and tonumber(s) or s }
@@ -408,6 +416,7 @@ end
 -- Matches ordered by a field: walk an ordered source (then the objects without the field, by
 -- id), or filter and sort, whichever reads fewer objects.
 local function by_field(k)
+  if S.g then return top(run_filter(root), k, before), 'filter:distance' end
   -- Objects without the sorted field: all but those in its index (a score index holds ids, so
   -- ZDIFF lists them).
   local own = kind == 'n' and num_key(S.f) or lex_key(S.f)
@@ -468,6 +477,14 @@ local function text_answer()
     for _, id in ipairs(cand or redis.call('ZRANGE', ids_key, 0, -1)) do all[id] = 0 end
     return all
   end
+  if S.r and K > 0 and Q.m ~= 'count' and not Q.tt then
+    local function keep(id) return test(id, root) ~= nil end
+    local best = text_top(base, Q.x, stream_of, universe, N, K, keep, before, cur)
+    if best then
+      for _, it in ipairs(best) do it.s = string.format('%.17g', it.v) end
+      return -1, best, 'text:top'
+    end
+  end
   local hits = text_hits(base, Q.x, stream_of, universe, N)
   local total, items = 0, {}
   for id, score in pairs(hits) do
@@ -483,14 +500,14 @@ local function text_answer()
       if cur == nil or before(cur, it) then items[#items + 1] = it end
     end
   end
-  if Q.m == 'count' then return total, nil end
-  return total, top(items, K, before)
+  if Q.m == 'count' then return total, nil, 'text:count' end
+  return total, top(items, K, before), 'text:all'
 end
 
 local out
 if Q.x then
-  local total, items = text_answer()
-  out = { total, 'text', examined, 0, items }
+  local total, items, strategy = text_answer()
+  out = { total, strategy, examined, 0, items }
 elseif Q.m == 'count' then
   local total, strategy = index_count(root), 'count:index'
   if total ~= nil and nexp > 0 then

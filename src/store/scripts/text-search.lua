@@ -7,7 +7,8 @@
 -- ARGV[3] k: the most hits to return (-1 for all, 0 to count only)
 -- ARGV[4] cursor: JSON {i = id, v = score text} of the last hit seen, or ''
 -- ARGV[5] source: '1' to return the stored source of each hit, '0' not to
--- returns unknown[]: {number of matches, JSON [[id, score text, source JSON or false], ...]}
+-- ARGV[6] total: '1' to count every match, '0' to rank the top k only (then faster, see text_top)
+-- returns unknown[]: {number of matches or -1 when not counted, JSON [[id, score text, source JSON or false], ...]}
 -- error E_QUERY_TOO_BROAD: a prefix or fuzzy word stands for too many terms (detail: leaf, limit)
 -- @include _object.lua
 -- @include _documents.lua
@@ -39,16 +40,24 @@ if ARGV[4] ~= '' then
   cur = { id = c.i, v = tonumber(c.v) }
 end
 
-local hits = text_hits(base, X, stream_of, universe, redis.call('HLEN', KEYS[1]))
-local total, items = 0, {}
-for id, score in pairs(hits) do
-  total = total + 1
-  local it = { id = id, v = score }
-  if cur == nil or before(cur, it) then items[#items + 1] = it end
+local size = redis.call('HLEN', KEYS[1])
+local total, best = -1, nil
+if ARGV[6] == '0' and K > 0 then
+  best = text_top(base, X, stream_of, universe, size, K, function() return true end, before, cur)
+end
+if best == nil then
+  local items = {}
+  total = 0
+  for id, score in pairs(text_hits(base, X, stream_of, universe, size)) do
+    total = total + 1
+    local it = { id = id, v = score }
+    if cur == nil or before(cur, it) then items[#items + 1] = it end
+  end
+  best = K ~= 0 and top(items, K, before) or {}
 end
 local list = {}
 if K ~= 0 then
-  for n, it in ipairs(top(items, K, before)) do
+  for n, it in ipairs(best) do
     local source = false
     if ARGV[5] == '1' then source = redis.call('HGET', base .. ':src', it.id) end
     list[n] = { it.id, string.format('%.17g', it.v), source }
