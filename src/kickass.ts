@@ -10,6 +10,7 @@ import { TimeOrderedIdGenerator } from './ids/time-ordered-id-generator.js';
 import type { TimeOrderedIdOptions } from './ids/time-ordered-id-generator.js';
 import { defineModel } from './store/define-model.js';
 import { TextIndex } from './search/text-index.js';
+import { Suggester } from './search/suggester.js';
 import type { TextIndexOptions } from './search/text-index.js';
 import type { Model } from './store/model.js';
 import type { ModelOptions } from './store/schema.js';
@@ -84,6 +85,12 @@ export class Kickass {
   textIndex<F extends string>(name: string, options: TextIndexOptions<F>): TextIndex<F> {
     this.#assertOpen();
     return new TextIndex<F>(this.context, name, options);
+  }
+
+  /** An autocomplete index of scored texts: `kr.suggester('cities').suggest('par')`. */
+  suggester(name: string): Suggester {
+    this.#assertOpen();
+    return new Suggester(this.context, name);
   }
 
   /** Closes what this instance opened: generators' leases, then the connection if kickass created it. */

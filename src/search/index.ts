@@ -14,3 +14,5 @@ export { textIndexing } from './text-field.js';
 export type { TextFieldOptions, TextIndexing } from './text-field.js';
 export { highlight, matchedSpans, queryMatcher, snippet } from './highlight.js';
 export type { HighlightOptions, SnippetOptions, TermMatcher } from './highlight.js';
+export { MAX_SUGGESTION_LENGTH, Suggester, foldSuggestion } from './suggester.js';
+export type { SuggestOptions, Suggestion } from './suggester.js';

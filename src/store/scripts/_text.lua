@@ -1,37 +1,11 @@
 -- Full-text matching and BM25 ranking over one partition's postings (see text_update in
--- _object.lua for the layout), inlined after _object.lua and _order.lua (top). A compiled text query X
+-- _object.lua for the layout), inlined after _object.lua, _order.lua (top) and _edits.lua. A compiled text query X
 -- (src/search/text-plan.ts) holds: n the node tree, f {field = weight}, k1 and b, mx the most terms
 -- a prefix or fuzzy word may expand to, and g the statistics to rank with (absent: this
 -- partition's own, which is exact when the model has one partition). Nodes:
 --   {y='t', i=leaf number, m='e'|'p'|'f', d=edits, a={{field, term or prefix}, ...}} a word
 --   {y='p', a={{field, {{relative position, term}, ...}}, ...}} a phrase
 --   {y='a', c={...}} and, {y='o', c={...}} or, {y='n', c=node} not
-
--- The characters of a UTF-8 string, so that edit distances count characters, not bytes.
-local function utf8_chars(s)
-  local out = {}
-  for ch in string.gmatch(s, '[%z\1-\127\194-\244][\128-\191]*') do out[#out + 1] = ch end
-  return out
-end
-
--- True when the edit (Levenshtein) distance of character lists a and b is at most k.
-local function within_edits(a, b, k)
-  local n, m = #a, #b
-  if math.abs(n - m) > k then return false end
-  local prev = {}
-  for j = 0, m do prev[j] = j end
-  for i = 1, n do
-    local cur, best = { [0] = i }, i
-    for j = 1, m do
-      local v = math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i] == b[j] and 0 or 1))
-      cur[j] = v
-      if v < best then best = v end
-    end
-    if best > k then return false end
-    prev = cur
-  end
-  return prev[m] <= k
-end
 
 -- The dictionary terms a prefix or fuzzy word stands for, as {field, term} pairs.
 local function text_expand(base, leaf, mx)

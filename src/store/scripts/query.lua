@@ -37,6 +37,7 @@ end
 -- @include _geo.lua
 -- @include _order.lua
 -- @include _query.lua
+-- @include _edits.lua
 -- @include _text.lua
 
 -- Hash fields every candidate is read for: '$v' (existence) first, then what the checks need.

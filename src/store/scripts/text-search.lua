@@ -13,6 +13,7 @@
 -- @include _object.lua
 -- @include _documents.lua
 -- @include _order.lua
+-- @include _edits.lua
 -- @include _text.lua
 local base = string.match(KEYS[1], '^(.*):[^:]*$')
 local fields = cjson.decode(ARGV[1])

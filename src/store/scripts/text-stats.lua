@@ -8,6 +8,8 @@
 --   d = {field = {term = objects with it}}, e = {leaf number = {{field, term}, ...}}}
 -- error E_QUERY_TOO_BROAD: a prefix or fuzzy word stands for too many terms (detail: leaf, limit)
 -- @include _object.lua
+-- @include _order.lua
+-- @include _edits.lua
 -- @include _text.lua
 local base = string.match(KEYS[1], '^(.*):[^:]*$')
 return cjson.encode(text_stats(base, cjson.decode(ARGV[1])))
