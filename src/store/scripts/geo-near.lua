@@ -1,7 +1,7 @@
 #!lua flags=no-writes
 -- The live objects of one partition nearest to a point by a geo field, closest first, with their
--- distances and fields: GEOSEARCH ASC WITHDIST in growing circles where it can answer, else (an
--- area that crosses the antimeridian or reaches a pole) every point measured with Redis' formula.
+-- distances and fields: GEOSEARCH ASC WITHDIST in growing circles (across the antimeridian, with
+-- the mirror circle past it), else (a circle reaching a pole) every point measured with Redis' formula.
 -- KEYS[1] expiry: the partition's sorted set of expiry times (ms) by id
 -- KEYS[2] geo: the field's geo set (the geo plug-in's entries)
 -- ARGV[1] lon: the point's longitude
@@ -20,14 +20,42 @@ for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now)) do
   ndead = ndead + 1
 end
 
--- GEOSEARCH ASC COUNT within radius r: the nearest live objects within r (nil when r wraps).
+local function by_distance(a, b)
+  if a[2] ~= b[2] then return a[2] < b[2] end
+  return a[1] < b[1]
+end
+
+-- GEOSEARCH ASC COUNT within radius r: the nearest live objects within r. A circle across the
+-- antimeridian adds its mirror circles' points measured from the center (see geo_mirror); nil
+-- when the circle reaches a pole or half the longitudes.
 local function search(r)
-  if geo_wraps({ lon = lon, lat = lat, r = r }) then return nil end
+  local circle = { lon = lon, lat = lat, r = r }
   local found = redis.call('GEOSEARCH', KEYS[2], 'FROMLONLAT', lon, lat, 'BYRADIUS', r, 'm', 'ASC', 'WITHDIST', 'COUNT', count + ndead)
   local live = {}
   for _, h in ipairs(found) do
     if not dead[h[1]] then live[#live + 1] = { h[1], tonumber(h[2]) } end
   end
+  if not geo_wraps(circle) then return live end
+  local mirrors = geo_mirror(circle)
+  if mirrors == nil then return nil end
+  local seen = {}
+  for _, h in ipairs(live) do seen[h[1]] = true end
+  local side = {}
+  for _, m in ipairs(mirrors) do
+    for _, id in ipairs(redis.call('GEOSEARCH', KEYS[2], 'FROMLONLAT', m.lon, m.lat, 'BYRADIUS', m.r, 'm')) do side[#side + 1] = id end
+  end
+  for at = 1, #side, 4000 do
+    local chunk = { unpack(side, at, math.min(at + 3999, #side)) }
+    for i, p in ipairs(redis.call('GEOPOS', KEYS[2], unpack(chunk))) do
+      local id = chunk[i]
+      if p and not seen[id] and not dead[id] then
+        seen[id] = true
+        local d = tonumber(string.format('%.4f', geo_dist(tonumber(p[1]), tonumber(p[2]), lon, lat)))
+        if d <= r then live[#live + 1] = { id, d } end
+      end
+    end
+  end
+  table.sort(live, by_distance)
   return live
 end
 
@@ -60,10 +88,7 @@ if hits == nil then
     if #chunk < 5000 then break end
     at = at + 5000
   end
-  table.sort(hits, function(a, b)
-    if a[2] ~= b[2] then return a[2] < b[2] end
-    return a[1] < b[1]
-  end)
+  table.sort(hits, by_distance)
 end
 
 local out = {}
