@@ -11,6 +11,8 @@ import type { TimeOrderedIdOptions } from './ids/time-ordered-id-generator.js';
 import { defineModel } from './store/define-model.js';
 import { TextIndex } from './search/text-index.js';
 import { Suggester } from './search/suggester.js';
+import { GeoIndex } from './search/geo-index.js';
+import type { GeoIndexOptions } from './search/geo-index.js';
 import type { TextIndexOptions } from './search/text-index.js';
 import type { Model } from './store/model.js';
 import type { ModelOptions } from './store/schema.js';
@@ -85,6 +87,12 @@ export class Kickass {
   textIndex<F extends string>(name: string, options: TextIndexOptions<F>): TextIndex<F> {
     this.#assertOpen();
     return new TextIndex<F>(this.context, name, options);
+  }
+
+  /** A standalone geo index of bare points with ids: `kr.geoIndex('shops').within({ lon, lat, radius })`. */
+  geoIndex(name: string, options?: GeoIndexOptions): GeoIndex {
+    this.#assertOpen();
+    return new GeoIndex(this.context, name, options);
   }
 
   /** An autocomplete index of scored texts: `kr.suggester('cities').suggest('par')`. */

@@ -16,3 +16,5 @@ export { highlight, matchedSpans, queryMatcher, snippet } from './highlight.js';
 export type { HighlightOptions, SnippetOptions, TermMatcher } from './highlight.js';
 export { MAX_SUGGESTION_LENGTH, Suggester, foldSuggestion } from './suggester.js';
 export type { SuggestOptions, Suggestion } from './suggester.js';
+export { GeoIndex } from './geo-index.js';
+export type { GeoHit, GeoIndexOptions, GeoIndexPoint } from './geo-index.js';

@@ -57,7 +57,7 @@ export async function nearestObjects(internals: ModelInternals, field: string, c
     scripts.plan(
       geoNearScript,
       { expiry: keys.expiry, geo: keys.plugin(field, geo.key) },
-      { lon: String(lon), lat: String(point.lat), radius: String(radius), count: String(limit) },
+      { lon: String(lon), lat: String(point.lat), radius: String(radius), count: String(limit), rows: '1' },
     ),
   );
   const found: { id: string; distance: number; flat: string[] }[] = [];

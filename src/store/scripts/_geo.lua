@@ -80,3 +80,23 @@ local function geo_area_ids(key, area)
   end
   return hits
 end
+
+-- GEOSEARCH ... ASC WITHDIST COUNT n from a point (shape: BYRADIUS / BYBOX arguments), with every
+-- point tied with the n-th at its distance too, so that ties can be broken by id: {{id, distance}}.
+local function geo_nearest_first(key, lon, lat, shape, n)
+  local c = n
+  while true do
+    local args = { 'GEOSEARCH', key, 'FROMLONLAT', lon, lat }
+    for _, a in ipairs(shape) do args[#args + 1] = a end
+    for _, a in ipairs({ 'ASC', 'WITHDIST', 'COUNT', c + 1 }) do args[#args + 1] = a end
+    local found = redis.call(unpack(args))
+    if #found <= c or tonumber(found[#found][2]) > tonumber(found[n][2]) then
+      local out = {}
+      for i, h in ipairs(found) do
+        if i <= c then out[i] = { h[1], tonumber(h[2]) } end
+      end
+      return out
+    end
+    c = c * 2
+  end
+end

@@ -8,9 +8,11 @@
 -- ARGV[2] lat: the point's latitude
 -- ARGV[3] radius: the largest distance, in meters
 -- ARGV[4] count: the most objects to return
--- returns string: JSON array of [id, distance in meters (text, 4 decimals), flat field/value list]
+-- ARGV[5] rows: '1' to return each object's fields (a model), '0' not to (a standalone geo index)
+-- returns string: JSON array of [id, distance in meters (text, 4 decimals), flat field/value list or false]
 -- @include _object.lua
 -- @include _geo.lua
+-- @include _order.lua
 local base = string.sub(KEYS[1], 1, -5)
 local lon, lat, radius, count = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 local now = server_now()
@@ -22,7 +24,7 @@ end
 
 local function by_distance(a, b)
   if a[2] ~= b[2] then return a[2] < b[2] end
-  return a[1] < b[1]
+  return bcmp(a[1], b[1]) < 0
 end
 
 -- GEOSEARCH ASC COUNT within radius r: the nearest live objects within r. A circle across the
@@ -30,12 +32,14 @@ end
 -- when the circle reaches a pole or half the longitudes.
 local function search(r)
   local circle = { lon = lon, lat = lat, r = r }
-  local found = redis.call('GEOSEARCH', KEYS[2], 'FROMLONLAT', lon, lat, 'BYRADIUS', r, 'm', 'ASC', 'WITHDIST', 'COUNT', count + ndead)
   local live = {}
-  for _, h in ipairs(found) do
-    if not dead[h[1]] then live[#live + 1] = { h[1], tonumber(h[2]) } end
+  for _, h in ipairs(geo_nearest_first(KEYS[2], lon, lat, { 'BYRADIUS', r, 'm' }, count + ndead)) do
+    if not dead[h[1]] then live[#live + 1] = h end
   end
-  if not geo_wraps(circle) then return live end
+  if not geo_wraps(circle) then
+    table.sort(live, by_distance)
+    return live
+  end
   local mirrors = geo_mirror(circle)
   if mirrors == nil then return nil end
   local seen = {}
@@ -94,7 +98,7 @@ end
 local out = {}
 for i = 1, math.min(count, #hits) do
   local id = hits[i][1]
-  out[i] = { id, string.format('%.4f', hits[i][2]), redis.call('HGETALL', base .. ':h:' .. enc(id)) }
+  out[i] = { id, string.format('%.4f', hits[i][2]), ARGV[5] == '1' and redis.call('HGETALL', base .. ':h:' .. enc(id)) }
 end
 if #out == 0 then return '[]' end
 return cjson.encode(out)
