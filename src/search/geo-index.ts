@@ -8,7 +8,7 @@ import { checkId } from '../store/input.js';
 import { globEscape } from '../store/maintenance-structures.js';
 import { compareBytes } from '../store/query-compile.js';
 import { geoAreaScript, geoNearScript } from '../store/scripts/index.generated.js';
-import { MAX_DISTANCE_M, checkPoint } from './geohash.js';
+import { MAX_DISTANCE_M, areaWraps, checkPoint } from './geohash.js';
 import type { GeoPoint } from './geohash.js';
 
 /** A point of a standalone geo index. */
@@ -142,9 +142,38 @@ export class GeoIndex {
     });
   }
 
-  /** The points in a circle (`radius`) or box (`width` x `height`), meters, nearest the center first, with distances. @defaultValue limit 1,000 */
+  /**
+   * GEOSEARCH ASC WITHDIST COUNT limit + 1 straight from the client, one command per partition: null
+   * when the area needs the script (see areaWraps) or a partition's last two points tie, so that
+   * the script's tie widening decides which of them come first.
+   */
+  async #withinWithoutScript(area: GeoArea, limit: number): Promise<GeoHit[] | null> {
+    const parsed = JSON.parse(areaArg(area)) as { lon: string; lat: string; r?: string; w?: string; h?: string };
+    const circle = parsed.r !== undefined;
+    const [halfW, halfH] = circle ? [Number(parsed.r), Number(parsed.r)] : [Number(parsed.w) / 2, Number(parsed.h) / 2];
+    if (areaWraps(Number(parsed.lon), Number(parsed.lat), halfW, halfH)) return null;
+    const shape = circle ? ['BYRADIUS', parsed.r as string, 'm'] : ['BYBOX', parsed.w as string, parsed.h as string, 'm'];
+    const client = this.#context.client;
+    const replies = await Promise.all(this.#sets.map((key) => client.call('GEOSEARCH', key, 'FROMLONLAT', parsed.lon, parsed.lat, ...shape, 'ASC', 'WITHDIST', 'COUNT', String(limit + 1)) as Promise<[string, string][]>));
+    const hits: GeoHit[] = [];
+    for (const reply of replies) {
+      if (reply.length > limit && (reply[limit] as [string, string])[1] === (reply[limit - 1] as [string, string])[1]) return null;
+      for (const [id, distance] of reply.slice(0, limit)) hits.push({ id, distance: Number(distance) });
+    }
+    return hits.sort(byDistance).slice(0, limit);
+  }
+
+  /** The points in a circle (`radius`) or box (`width` x `height`), meters, nearest the center first (ties by id), with distances. @defaultValue limit 1,000 */
   async within(area: GeoArea, options: { readonly limit?: number } = {}): Promise<GeoHit[]> {
     const limit = limitOf(options.limit, 1000);
+    let fast: GeoHit[] | null;
+    try {
+      fast = await this.#withinWithoutScript(area, limit);
+    } catch (error) {
+      if (error instanceof InvalidArgumentError && !(error instanceof ValidationError)) throw new ValidationError(error.field, error.reason, { cause: error });
+      throw error;
+    }
+    if (fast !== null) return fast;
     const hits: GeoHit[] = [];
     for (const reply of await this.#area(area, limit)) {
       const parsed: unknown = JSON.parse(String(reply));

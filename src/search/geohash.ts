@@ -57,3 +57,16 @@ export function distanceM(a: GeoPoint, b: GeoPoint): number {
   const v = Math.sin(((b.lon - a.lon) * rad) / 2);
   return 2 * EARTH_RADIUS_M * Math.asin(Math.sqrt(u * u + Math.cos(a.lat * rad) * Math.cos(b.lat * rad) * v * v));
 }
+
+/**
+ * Whether GEOSEARCH alone cannot answer an area: it crosses the antimeridian or comes within
+ * 0.1 degree of a pole (Redis bounds longitudes without wrapping). Mirrors geo_wraps in the store's
+ * _geo.lua; true sends the area to the scripts that handle it.
+ */
+export function areaWraps(lon: number, lat: number, halfWidthM: number, halfHeightM: number): boolean {
+  const deg = Math.PI / 180;
+  const far = Math.abs(lat) + halfHeightM / EARTH_RADIUS_M / deg;
+  if (far >= 89.9) return true;
+  const d = halfWidthM / (EARTH_RADIUS_M * Math.cos(far * deg)) / deg;
+  return lon - d <= -180 || lon + d >= 180;
+}

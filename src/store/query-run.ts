@@ -5,6 +5,7 @@ import type { ModelInternals } from './model-internals.js';
 import { compareBytes as compareUtf8 } from './query-compile.js';
 import type { CompiledQuery, SortOrder, WhereNode } from './query-compile.js';
 import { queryDirectScript, queryScript } from './scripts/index.generated.js';
+import { areaWraps } from '../search/geohash.js';
 
 /** One result item of a partition: its id, its sort value text (null when missing or ordered by id), its fields. */
 export interface QueryItem {
@@ -39,15 +40,27 @@ export function partitionPlans(internals: ModelInternals, query: CompiledQuery):
   );
 }
 
-/** A filter that is one index listing exactly its matches, which query-direct.lua reads without the planner. */
-export type DirectLeaf = Extract<WhereNode, { t: 'set' | 'num' | 'uq' | 'geo' }>;
+type GeoLeaf = Extract<WhereNode, { t: 'geo' }>;
+type SetLeaf = Extract<WhereNode, { t: 'set' }>;
+
+/**
+ * A filter that is one index listing exactly its matches, which query-direct.lua reads without the
+ * planner; or a geo area AND equality terms (`geoand`): the area's points kept when in every term's set.
+ */
+export type DirectLeaf = Extract<WhereNode, { t: 'set' | 'num' | 'uq' | 'geo' }> | { readonly t: 'geoand'; readonly geo: GeoLeaf; readonly sets: readonly SetLeaf[] };
 
 /** The filter as a {@link DirectLeaf}, or null when it needs the planner. */
 export function directLeaf(where: WhereNode): DirectLeaf | null {
-  return where.t === 'set' || where.t === 'num' || where.t === 'uq' || where.t === 'geo' ? where : null;
+  if (where.t === 'set' || where.t === 'num' || where.t === 'uq' || where.t === 'geo') return where;
+  if (where.t !== 'and') return null;
+  const geos = where.c.filter((c): c is GeoLeaf => c.t === 'geo');
+  const sets = where.c.filter((c): c is SetLeaf => c.t === 'set' && c.v.length === 1);
+  const [geo] = geos;
+  return geo !== undefined && geos.length === 1 && sets.length === where.c.length - 1 ? { t: 'geoand', geo, sets } : null;
 }
 
 function directArgs(leaf: DirectLeaf): string {
+  if (leaf.t === 'geoand') return directArgs(leaf.geo);
   if (leaf.t === 'num') return JSON.stringify(leaf.r.flatMap((r) => [zBound(r.a, r.ae, '-inf'), zBound(r.b, r.be, '+inf')]));
   if (leaf.t === 'uq') return JSON.stringify(leaf.v);
   if (leaf.t === 'geo') return JSON.stringify(leaf.r === undefined ? [leaf.lon, leaf.lat, leaf.w, leaf.h] : [leaf.lon, leaf.lat, leaf.r]);
@@ -58,13 +71,16 @@ function directArgs(leaf: DirectLeaf): string {
 export function directPlans(internals: ModelInternals, leaf: DirectLeaf, mode: 'ids' | 'count'): ScriptPlan[] {
   const args = directArgs(leaf);
   return internals.partitions.map((keys: PartitionKeys) => {
-    const indexes = leaf.t === 'set' ? leaf.v.map((term) => keys.eq(leaf.f, term)) : [directKey(keys, leaf)];
-    const plan = internals.context.scripts.plan(queryDirectScript, { expiry: keys.expiry }, { kind: leaf.t, mode, args });
+    let indexes: string[];
+    if (leaf.t === 'set') indexes = leaf.v.map((term) => keys.eq(leaf.f, term));
+    else if (leaf.t === 'geoand') indexes = [directKey(keys, leaf.geo), ...leaf.sets.map((set) => keys.eq(set.f, set.v[0] as string))];
+    else indexes = [directKey(keys, leaf)];
+    const plan = internals.context.scripts.plan(queryDirectScript, { expiry: keys.expiry }, { kind: leaf.t === 'geoand' ? 'geo' : leaf.t, mode, args });
     return Object.freeze({ ...plan, keys: Object.freeze([...plan.keys, ...indexes]) });
   });
 }
 
-function directKey(keys: PartitionKeys, leaf: Exclude<DirectLeaf, { t: 'set' }>): string {
+function directKey(keys: PartitionKeys, leaf: Exclude<DirectLeaf, { t: 'set' | 'geoand' }>): string {
   if (leaf.t === 'num') return keys.score(leaf.f);
   if (leaf.t === 'uq') return keys.unique(leaf.n);
   return `${keys.tag}:x:${leaf.f}:${leaf.k}`; // k is already an encoded key part
@@ -93,13 +109,37 @@ export async function scatterDirect(internals: ModelInternals, plans: readonly S
   });
 }
 
+/**
+ * The ids of a lone geo area straight from GEOSEARCH, one command per partition sent together with
+ * a ZCARD of its expiry set: exact when no object has an expiry (an expiry added meanwhile lies in
+ * the future). null when some partition has expiries or the area needs the script (see areaWraps).
+ */
+async function geoIdsWithoutScript(internals: ModelInternals, leaf: DirectLeaf): Promise<string[][] | null> {
+  if (leaf.t !== 'geo') return null;
+  const [lon, lat] = [Number(leaf.lon), Number(leaf.lat)];
+  const circle = leaf.r !== undefined;
+  const [halfW, halfH] = circle ? [Number(leaf.r), Number(leaf.r)] : [Number(leaf.w) / 2, Number(leaf.h) / 2];
+  if (areaWraps(lon, lat, halfW, halfH)) return null;
+  const { client } = internals.context;
+  const shape = circle ? ['BYRADIUS', leaf.r, 'm'] : ['BYBOX', leaf.w as string, leaf.h as string, 'm'];
+  const replies = await Promise.all(
+    internals.partitions.map((keys) => Promise.all([client.zcard(keys.expiry), client.call('GEOSEARCH', `${keys.tag}:x:${leaf.f}:${leaf.k}`, 'FROMLONLAT', leaf.lon, leaf.lat, ...shape) as Promise<string[]>])),
+  );
+  if (replies.some(([expiring]) => expiring > 0)) return null;
+  return replies.map(([, ids]) => ids);
+}
+
 /** Every id the query-direct.lua calls of an ids query return, in id order (byte-wise), descending when asked. */
-export async function directIds(internals: ModelInternals, plans: readonly ScriptPlan[], direction: 'asc' | 'desc'): Promise<string[]> {
-  const results = await internals.context.scripts.execMany(plans, storeScriptErrors);
+export async function directIds(internals: ModelInternals, plans: readonly ScriptPlan[], leaf: DirectLeaf, direction: 'asc' | 'desc'): Promise<string[]> {
   const ids: string[] = [];
-  for (const result of results) {
-    if (!result.ok) throw result.error;
-    for (const id of idList(result.value)) ids.push(id);
+  const fast = await geoIdsWithoutScript(internals, leaf);
+  if (fast !== null) {
+    for (const list of fast) for (const id of list) ids.push(id);
+  } else {
+    for (const result of await internals.context.scripts.execMany(plans, storeScriptErrors)) {
+      if (!result.ok) throw result.error;
+      for (const id of idList(result.value)) ids.push(id);
+    }
   }
   // the default sort is UTF-16 order, which is byte order unless surrogates or U+E000..U+FFFF occur
   const sorted = ids.some((id) => OUT_OF_ORDER.test(id)) ? ids.sort(compareUtf8) : ids.sort();

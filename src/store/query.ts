@@ -365,7 +365,8 @@ export class Query<M extends FieldMap, R = RowOf<M>> {
   /** The ids of the matching objects, in result order. */
   async ids(): Promise<string[]> {
     const planned = this.plan('ids');
-    if (planned.direct) return this.#window(await directIds(this.#internals, planned.partitions, planned.merge.order.direction), planned.merge);
+    const leaf = planned.direct ? directLeaf(planned.query.w) : null;
+    if (leaf !== null) return this.#window(await directIds(this.#internals, planned.partitions, leaf, planned.merge.order.direction), planned.merge);
     const { plan, items } = await this.#run('ids', planned);
     return this.#window(items, plan.merge).map((item) => item.id);
   }

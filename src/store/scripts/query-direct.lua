@@ -1,10 +1,11 @@
 #!lua flags=no-writes
 -- Answers a query whose whole filter is one index that lists exactly its matches (equality-set
--- terms, score ranges, unique-hash terms, or a geo area), unlimited and unsorted, straight from
--- that index:
+-- terms, score ranges, unique-hash terms, or a geo area, optionally AND equality terms), unlimited
+-- and unsorted, straight from that index:
 -- no planner, no JSON, no object reads. Objects past their expiry (not yet swept) are left out.
 -- KEYS[1] expiry: the partition's sorted set of expiry times (ms) by id
--- KEYS[2..] indexes: the equality sets of the terms; or the score index; or the unique hash; or the geo set
+-- KEYS[2..] indexes: the equality sets of the terms; or the score index; or the unique hash; or the geo
+--   set, then the equality sets every match must also be in
 -- ARGV[1] kind: set | num | uq | geo
 -- ARGV[2] mode: ids | count
 -- ARGV[3] args: JSON array: num: [min, max, ...] ZRANGEBYSCORE bounds; uq: the terms; set: [];
@@ -47,7 +48,18 @@ elseif kind == 'num' then
   for i = 1, #args, 2 do lists[#lists + 1] = redis.call('ZRANGEBYSCORE', KEYS[2], args[i], args[i + 1]) end
 elseif kind == 'geo' then
   local area = #args == 3 and { lon = args[1], lat = args[2], r = args[3] } or { lon = args[1], lat = args[2], w = args[3], h = args[4] }
-  lists[1] = geo_area_ids(KEYS[2], area)
+  local ids = geo_area_ids(KEYS[2], area)
+  for k = 3, #KEYS do
+    local kept = {}
+    for at = 1, #ids, 4000 do
+      local chunk = { unpack(ids, at, math.min(at + 3999, #ids)) }
+      for i, yes in ipairs(redis.call('SMISMEMBER', KEYS[k], unpack(chunk))) do
+        if yes == 1 then kept[#kept + 1] = chunk[i] end
+      end
+    end
+    ids = kept
+  end
+  lists[1] = ids
 else
   local owners = redis.call('HMGET', KEYS[2], unpack(args))
   local found = {}
