@@ -47,6 +47,11 @@ const LANGUAGES = Object.keys(LOCALES) as Language[];
 /** French elided articles and pronouns glued to the next word by an apostrophe. */
 const FRENCH_ELISION = /^(?:l|d|j|m|n|s|t|c|qu|jusqu|lorsqu|puisqu)['’]/u;
 const MARKS = /\p{M}+/gu;
+const WORDISH = /[\p{L}\p{N}]/u;
+/** Single words whose terms an analyzer remembers. */
+const WORD_CACHE = 10_000;
+/** One run of letters of alphabetic scripts and digits: a single word for Intl.Segmenter (UAX #29), so it needs no segmenting. */
+const SINGLE_WORD = /^[\p{Script=Latin}\p{Script=Cyrillic}\p{Script=Greek}\p{Nd}]+$/u;
 
 function fold(word: string): string {
   return word.normalize('NFKC').toLowerCase();
@@ -85,14 +90,28 @@ export function createAnalyzer(options: AnalyzerOptions = {}): Analyzer {
     return term === '' ? null : term;
   };
 
+  const words = new Map<string, string | null>();
+
   return Object.freeze({
     name,
     analyze(text: string): Token[] {
       if (typeof text !== 'string') throw new InvalidArgumentError('text', 'must be a string');
       const tokens: Token[] = [];
+      if (SINGLE_WORD.test(text)) {
+        // query words and short values repeat: their terms are remembered (a bounded cache)
+        let term = words.get(text);
+        if (term === undefined) {
+          term = normalize(fold(text));
+          if (words.size >= WORD_CACHE) words.clear();
+          words.set(text, term);
+        }
+        if (term !== null) tokens.push({ term, position: 0, start: 0, end: text.length });
+        return tokens;
+      }
       let position = 0;
-      for (const { segment, index, isWordLike } of segmenter.segment(text)) {
-        if (isWordLike !== true) continue;
+      for (const { segment, index } of segmenter.segment(text)) {
+        // a word is a segment with a letter or digit (ICU's isWordLike depends on the neighbours)
+        if (!WORDISH.test(segment)) continue;
         const term = normalize(fold(segment));
         if (term !== null) tokens.push({ term, position, start: index, end: index + segment.length });
         position++;
