@@ -9,7 +9,7 @@
 import { kickass } from '../src/kickass.js';
 import { createAnalyzer } from '../src/search/analyzer.js';
 import type { TextIndex } from '../src/search/text-index.js';
-import { debianPackages } from './data/debian-packages.js';
+import { allDebianPackages, generatedPackages } from './data/debian-packages.js';
 import type { PackageDoc } from './data/debian-packages.js';
 import { makeRow } from './stats.js';
 import type { BenchContext, BenchRow, BenchScenario } from './types.js';
@@ -55,9 +55,9 @@ const scenario: BenchScenario = {
   needsCluster: true,
   async run(ctx: BenchContext): Promise<BenchRow[]> {
     if (ctx.clusterUrl === undefined) throw new Error('search-scaling needs a cluster (needsCluster)');
-    const { docs: all, source } = debianPackages(70_000);
-    const corpus = all.length >= 60_000 ? all : debianPackages(63_666).docs;
-    ctx.log(`corpus: ${source}; ${String(corpus.length)} packages`);
+    const all = allDebianPackages();
+    const corpus = all ?? generatedPackages(63_666);
+    ctx.log(`corpus: ${all === null ? 'generated (apt-cache not found)' : 'apt-cache dumpavail, every package'}; ${String(corpus.length)} packages`);
     const setups = [
       { label: '10k, standalone, P=1', url: ctx.url, partitions: 1, docs: corpus.slice(0, 10_000) },
       { label: `${String(Math.round(corpus.length / 1000))}k, standalone, P=1`, url: ctx.url, partitions: 1, docs: corpus },

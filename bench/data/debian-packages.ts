@@ -41,6 +41,7 @@ export function parseDumpavail(text: string): PackageDoc[] {
   return [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : 1)).map((doc, i) => ({ ...doc, id: String(i + 1) }));
 }
 
+/** Words of generated descriptions, the first ones most frequent. */
 const WORDS = 'library tool server client data file network system package python perl ruby java graphics audio video image text editor font driver kernel module plugin development documentation utility command line interface shared static database web http protocol format parser compiler debug test game engine desktop window manager terminal shell script binary source translation language support extension framework toolkit display archive compression encryption security mail message chat scientific math analysis'.split(' ');
 
 /** Deterministic generated descriptions (Zipf-like word choice) for machines without apt. */
@@ -49,20 +50,24 @@ export function generatedPackages(count: number): PackageDoc[] {
   const next = (): number => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
   const word = (): string => WORDS[Math.floor(WORDS.length * next() ** 2)] as string;
   return Array.from({ length: count }, (_, i) => {
-    const words = Array.from({ length: 20 + Math.floor(next() * 60) }, word);
+    const words = Array.from({ length: 3 + Math.floor(next() * 8) }, word);
     return { id: String(i + 1), name: `pkg-${String(i + 1)}`, section: WORDS[i % 12] as string, description: words.join(' ') };
   });
 }
 
-/** The first `count` Debian packages by name, or `count` generated ones when apt-cache is missing. */
-export function debianPackages(count: number): { docs: PackageDoc[]; source: string } {
-  let text: string;
+/** Every package apt-cache lists, or null where apt is absent. */
+export function allDebianPackages(): PackageDoc[] | null {
   try {
-    text = execFileSync('apt-cache', ['dumpavail'], { maxBuffer: 1 << 30, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    return parseDumpavail(execFileSync('apt-cache', ['dumpavail'], { maxBuffer: 1 << 30, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
   } catch {
-    return { docs: generatedPackages(count), source: 'generated (apt-cache not found)' };
+    return null;
   }
-  const all = parseDumpavail(text);
+}
+
+/** The first `count` Debian packages by name, or `count` generated ones when apt-cache is missing or lists fewer. */
+export function debianPackages(count: number): { docs: PackageDoc[]; source: string } {
+  const all = allDebianPackages();
+  if (all === null) return { docs: generatedPackages(count), source: 'generated (apt-cache not found)' };
   if (all.length < count) return { docs: generatedPackages(count), source: `generated (apt-cache lists only ${String(all.length)} packages)` };
   return { docs: all.slice(0, count), source: `apt-cache dumpavail, first ${String(count)} of ${String(all.length)} packages by name` };
 }

@@ -24,6 +24,10 @@ export const PROBLEM_KINDS = [
   'unknown-structure',
   /** A lapsed unique-value claim (models with several partitions) left by a write that never settled it. */
   'stale-claim',
+  /** A text term has postings but is not in its field's term dictionary (prefix and fuzzy words miss it). */
+  'missing-dictionary-term',
+  /** A text term's tf bound is below a posting's tf (top-k reads could stop too early). */
+  'low-tf-bound',
 ] as const;
 
 /** One kind of inconsistency. */
@@ -77,6 +81,12 @@ export type Problem = ProblemBase &
     | { readonly kind: 'stale-claim'; readonly id: string; readonly index: string; readonly term: string }
     | { readonly kind: 'orphan-id' | 'orphan-hash' | 'orphan-expiry' | 'expired-object'; readonly id: string }
     | { readonly kind: 'unknown-structure' }
+    | {
+        readonly kind: 'missing-dictionary-term' | 'low-tf-bound';
+        /** The text field. */
+        readonly index: string;
+        readonly term: string;
+      }
   );
 
 /** Progress of verify() and reindex(). */

@@ -109,6 +109,8 @@ function logReply(pass: StructurePass, partition: number, structures: readonly S
       pass.log.add({ kind, partition, key, id, index, term: term === '' ? structure.term : term, reason: reason === 'other-value' ? 'other-value' : 'missing-object' });
     } else if (kind === 'orphan-hash' || kind === 'orphan-expiry') {
       pass.log.add({ kind, partition, key, id });
+    } else if (kind === 'missing-dictionary-term' || kind === 'low-tf-bound') {
+      pass.log.add({ kind, partition, key, index, term });
     }
   }
 }

@@ -181,6 +181,35 @@ describe.each(TOPOLOGIES)('full-text search on %s', (topology) => {
     expect(await M.find({ rank: { gte: 10 } }).search('run OR quick OR data').count()).toBe(expected.filter((id) => (ranks.get(id) as number) >= 10).length);
   });
 
+  it('verify reports and reindex repairs lost postings, with their dictionary terms and tf bounds', async () => {
+    const M = redis.kickass().model('repair', fields, { partitions: 2 });
+    await M.createMany([
+      { id: 'a', body: 'data data data quick' },
+      { id: 'b', body: 'data quick quick' },
+      { id: 'c', body: 'colour of the data' },
+    ]);
+    const before = await M.find().search('data OR quick OR col*').limit(10).hits();
+    const client = redis.client;
+    for (const keys of M.internals.partitions) {
+      await client.del(keys.text('body', 'data'), keys.textDictionary('body'), `${keys.tag}:wm:body`);
+    }
+    const report = await M.verify();
+    expect(report.counts['missing-entry']).toBe(3);
+    expect(report.counts['missing-dictionary-term']).toBe(3); // quick and colour, per partition holding them
+    expect(report.counts['low-tf-bound']).toBe(1); // quick, twice in b
+    const repaired = await M.reindex();
+    expect(repaired.counts['missing-entry']).toBe(3);
+    expect((await M.verify()).problems).toEqual([]);
+    // the dictionary answers prefixes again, and the tf bound keeps top-k reads exact
+    expect(await M.find().search('data OR quick OR col*').limit(10).hits()).toEqual(before);
+    expect(await M.find().search('data').limit(1).ids()).toEqual(['a']);
+    // a stale posting is removed with its term
+    const [first] = M.internals.partitions;
+    await client.zadd(first?.text('body', 'ghost') as string, 1025, 'nobody');
+    await M.reindex();
+    expect(await client.exists(first?.text('body', 'ghost') as string)).toBe(0);
+  });
+
   it('indexes CJK words, folds case and accents, and stems per field language', async () => {
     const M = redis.kickass().model('lang', fields, { partitions: 2 });
     await M.create({ id: 'jp', body: '東京都に住んでいます' });

@@ -3,7 +3,7 @@
 -- they expect are exactly the ones update_indexes() writes.
 
 -- Every index entry object `id` must have for its stored state `obj`, as a list of
--- { kind, key, member, score, index name, term, unique fields } where kind is S (set member),
+-- { kind, key, member, score, index name, term, unique fields, tf of a text posting } where kind is S (set member),
 -- Z (sorted set member with that score) or H (unique hash: field `member` -> the id).
 local function expected_entries(base, spec, id, obj)
   local out = {}
@@ -42,7 +42,8 @@ local function expected_entries(base, spec, id, obj)
     if stream ~= nil then
       local tf, len = stream_counts(stream)
       for t, n in pairs(tf) do
-        out[#out + 1] = { 'Z', base .. ':w:' .. name .. ':' .. enc(t), id, posting_score(len, n), name, t }
+        -- [8]: the term frequency, marking a text posting (whose repair also fixes the dictionary)
+        out[#out + 1] = { 'Z', base .. ':w:' .. name .. ':' .. enc(t), id, posting_score(len, n), name, t, false, n }
       end
     end
   end
@@ -92,6 +93,12 @@ local function ensure_entries(base, spec, id, obj, ids_key, exp_key, now, report
       if not s or tonumber(s) ~= score then
         redis.call('ZADD', key, score, member)
         report(s and 'wrong-score' or 'missing-entry', id, key, index, term, s or '', score_text(score))
+        if e[8] then
+          -- a restored text posting: its term in the dictionary, its tf within the term's bound
+          redis.call('ZADD', base .. ':wd:' .. index, 0, term)
+          local bound = redis.call('HGET', base .. ':wm:' .. index, term)
+          if e[8] > 1 and (not bound or tonumber(bound) < e[8]) then redis.call('HSET', base .. ':wm:' .. index, term, math.min(e[8], 1023)) end
+        end
       end
     else
       local owner = redis.call('HGET', key, member)

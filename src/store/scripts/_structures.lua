@@ -3,7 +3,8 @@
 -- on_stale(mode, key, position, member, id, term, reason) for each member the object's stored
 -- state does not call for. Modes: S equality set (members are ids), Z sorted set of ids, L sorted
 -- set of lexical members (term NUL id), H unique hash (term -> id), E expiry set (ids whose object
--- must exist), O an object hash (its id must be in the ids set).
+-- must exist), O an object hash (its id must be in the ids set). A text posting (Z) also needs its
+-- term in the field's dictionary and its tfs within the term's tf bound (on_text).
 
 local function structure_walker(base, spec)
   local cache = {}
@@ -51,8 +52,24 @@ local function structure_walker(base, spec)
     end
   end
 
+  -- A text posting's term must be in its field's dictionary and its tfs within the term's bound:
+  -- checked on the members read (flat member, score list); on_text(kind, position, field, term, tf).
+  local function check_text(key, pos, flat, on_text)
+    local field, part = string.match(string.sub(key, #base + 1), '^:w:([^:]+):(.*)$')
+    if field == nil or #flat == 0 then return end
+    local term = dec(part)
+    if not redis.call('ZSCORE', base .. ':wd:' .. field, term) then on_text('missing-dictionary-term', pos, field, term, 0) end
+    local most = 1
+    for i = 2, #flat, 2 do
+      local tf = tonumber(flat[i]) % 1024
+      if tf > most then most = tf end
+    end
+    local bound = tonumber(redis.call('HGET', base .. ':wm:' .. field, term) or '1')
+    if most > bound then on_text('low-tf-bound', pos, field, term, most) end
+  end
+
   -- Walks whole structures (ARGV[4] = 0) within the member budget, or the given members of KEYS[3].
-  local function walk(on_stale, on_orphan)
+  local function walk(on_stale, on_orphan, on_text)
     local modes, budget, count = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
     local big, bad = {}, {}
     if count > 0 then
@@ -65,6 +82,17 @@ local function structure_walker(base, spec)
         elseif mode == 'H' then present = redis.call('HEXISTS', key, m) == 1
         else present = redis.call('ZSCORE', key, m) ~= false end
         if present then check(mode, key, 1, m, on_stale, on_orphan) end
+      end
+      if mode == 'Z' then
+        local members = { unpack(ARGV, 5, 4 + count) }
+        local flat = {}
+        for i, s in ipairs(redis.call('ZMSCORE', key, unpack(members))) do
+          if s then
+            flat[#flat + 1] = members[i]
+            flat[#flat + 1] = s
+          end
+        end
+        check_text(key, 1, flat, on_text)
       end
       return 1, big, bad
     end
@@ -93,6 +121,9 @@ local function structure_walker(base, spec)
           elseif mode == 'O' then members = { key }
           else members = redis.call('ZRANGE', key, 0, -1) end
           for _, m in ipairs(members) do check(mode, key, pos, m, on_stale, on_orphan) end
+          if mode == 'Z' and string.sub(key, #base + 1, #base + 3) == ':w:' then
+            check_text(key, pos, redis.call('ZRANGE', key, 0, -1, 'WITHSCORES'), on_text)
+          end
         end
       end
       done = pos

@@ -1,7 +1,8 @@
 -- Removes stale members of index structures of one partition in one atomic step: a member goes
 -- only when the object it names, read in this same call, does not call for it, so an entry a
 -- concurrent write made is never removed. Also puts object hashes missing from the ids set back
--- into it (their entries follow in the objects pass) and drops expiry entries without an object.
+-- into it (their entries follow in the objects pass) and drops expiry entries without an object;
+-- puts text terms back into their dictionary and raises tf bounds below a posting's tf.
 -- KEYS[1] ids: the partition's sorted set of ids (score 0); the partition's hash tag is its prefix
 -- KEYS[2] expiry: the partition's sorted set of expiry times (ms) by id
 -- KEYS[3..] structures: the structures to repair, all in the partition's slot
@@ -27,6 +28,12 @@ local done, big, bad = walk(function(mode, key, pos, m, id, term, reason)
     redis.call('HDEL', key, m)
   else
     redis.call('ZREM', key, m)
+    -- the last posting of a text term gone: the term leaves the dictionary and the tf bounds
+    local field, part = string.match(string.sub(key, #base + 1), '^:w:([^:]+):(.*)$')
+    if field and redis.call('EXISTS', key) == 0 then
+      redis.call('ZREM', base .. ':wd:' .. field, dec(part))
+      redis.call('HDEL', base .. ':wm:' .. field, dec(part))
+    end
   end
   repairs[#repairs + 1] = { 'stale-entry', pos, id, term, reason }
 end, function(kind, key, pos, id)
@@ -36,5 +43,12 @@ end, function(kind, key, pos, id)
     redis.call('ZREM', key, id)
   end
   repairs[#repairs + 1] = { kind, pos, id, '', '' }
+end, function(kind, pos, field, term, tf)
+  if kind == 'missing-dictionary-term' then
+    redis.call('ZADD', base .. ':wd:' .. field, 0, term)
+  else
+    redis.call('HSET', base .. ':wm:' .. field, term, tf)
+  end
+  repairs[#repairs + 1] = { kind, pos, '', term, '' }
 end)
 return { done, big, bad, repairs }

@@ -25,5 +25,7 @@ local done, big, bad = walk(function(_, _, pos, _, id, term, reason)
   problems[#problems + 1] = { 'stale-entry', pos, id, term, reason }
 end, function(kind, _, pos, id)
   problems[#problems + 1] = { kind, pos, id, '', '' }
+end, function(kind, pos, _, term)
+  problems[#problems + 1] = { kind, pos, '', term, '' }
 end)
 return { done, big, bad, problems }
