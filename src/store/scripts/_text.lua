@@ -160,7 +160,7 @@ local function text_engine(base, X, stream_of, universe, total)
     return e
   end
 
-  local eval
+  local eval, present
   local function phrase(f, seq, cand)
     local order = {}
     for i, item in ipairs(seq) do order[i] = item end
@@ -179,6 +179,30 @@ local function text_engine(base, X, stream_of, universe, total)
     for id, s in pairs(acc) do
       local stream = stream_of(id, f)
       if stream and has_phrase(split_stream(stream), seq) then out[id] = s end
+    end
+    return out
+  end
+
+  -- The objects matching a node (id -> true): a word's postings read without scores, anything
+  -- else evaluated.
+  present = function(node, cand)
+    local out = {}
+    if node.y ~= 't' then
+      for id in pairs(eval(node, cand)) do out[id] = true end
+      return out
+    end
+    for _, a in ipairs(alts_of(node)) do
+      local key = base .. ':w:' .. a[1] .. ':' .. enc(a[2])
+      if cand == nil then
+        for _, id in ipairs(redis.call('ZRANGE', key, 0, -1)) do out[id] = true end
+      else
+        for at = 1, #cand, 4000 do
+          local chunk = { unpack(cand, at, math.min(at + 3999, #cand)) }
+          for i, sc in ipairs(redis.call('ZMSCORE', key, unpack(chunk))) do
+            if sc then out[chunk[i]] = true end
+          end
+        end
+      end
     end
     return out
   end
@@ -207,20 +231,27 @@ local function text_engine(base, X, stream_of, universe, total)
       table.sort(pos, function(p, q) return estimate(p) < estimate(q) end)
       if #pos == 0 then
         acc = universe(cand)
-      else
-        acc = eval(pos[1], cand)
-        for i = 2, #pos do
+        for _, c in ipairs(neg) do
           if next(acc) == nil then break end
-          local nxt = {}
-          for id, s in pairs(eval(pos[i], ids_of(acc))) do
-            if acc[id] then nxt[id] = acc[id] + s end
-          end
-          acc = nxt
+          for id in pairs(eval(c, ids_of(acc))) do acc[id] = nil end
         end
-      end
-      for _, c in ipairs(neg) do
-        if next(acc) == nil then break end
-        for id in pairs(eval(c, ids_of(acc))) do acc[id] = nil end
+      else
+        -- matches first (ids only where the child is a word), then scores for the matches alone
+        local kept = present(pos[1], cand)
+        for i = 2, #pos do
+          if next(kept) == nil then break end
+          kept = present(pos[i], ids_of(kept))
+        end
+        for _, c in ipairs(neg) do
+          if next(kept) == nil then break end
+          for id in pairs(eval(c, ids_of(kept))) do kept[id] = nil end
+        end
+        local matches = ids_of(kept)
+        if #matches > 0 then
+          for _, c in ipairs(pos) do
+            for id, s in pairs(eval(c, matches)) do acc[id] = (acc[id] or 0) + s end
+          end
+        end
       end
     end
     return acc
