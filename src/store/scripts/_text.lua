@@ -328,6 +328,12 @@ local function text_top(base, X, stream_of, universe, total, k, keep, before, af
   -- a full evaluation reads about this many postings; few are cheaper than rounds of reads, and
   -- the reads below give up (nil) once they have cost more than a full evaluation would
   local budget = engine.estimate(X.n)
+  if X.g then
+    -- the estimate counts documents of every partition: scale it to this one's share
+    local everywhere = 0
+    for _, n in pairs(X.g.n) do everywhere = math.max(everywhere, n) end
+    if everywhere > 0 then budget = budget * math.min(1, total / everywhere) end
+  end
   if budget <= FULL_EVALUATION_MAX then return nil end
   local lists = engine.positive_lists()
   if #lists == 0 or #lists > 32 then return nil end
