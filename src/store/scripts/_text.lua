@@ -266,7 +266,7 @@ local function text_engine(base, X, stream_of, universe, total)
 
   -- The postings of positive words and phrase terms (not under NOT), each with the number of
   -- times the query scores it (m): a score is at most the sum of m times each posting's part.
-  local function positive_lists()
+  local function positive_lists(root)
     local lists, seen = {}, {}
     local function add(f, t)
       local key = base .. ':w:' .. f .. ':' .. enc(t)
@@ -290,26 +290,32 @@ local function text_engine(base, X, stream_of, universe, total)
         for _, c in ipairs(node.c) do walk(c) end
       end
     end
-    walk(X.n)
+    walk(root)
     return lists
   end
 
-  return { eval = eval, estimate = estimate, contribution = contribution, positive_lists = positive_lists }
+  return {
+    base = base,
+    X = X,
+    total = total,
+    eval = eval,
+    estimate = estimate,
+    contribution = contribution,
+    positive_lists = positive_lists,
+    -- every object matching X with its BM25 score: a table id -> score
+    hits = function() return eval(X.n, nil) end,
+  }
 end
 
--- Every object matching X with its BM25 score: a table id -> score (see text_engine).
-local function text_hits(base, X, stream_of, universe, total)
-  return text_engine(base, X, stream_of, universe, total).eval(X.n, nil)
-end
-
--- The k best matches of X (score descending, id ascending; only those `before` puts after
--- `after` when given) that keep(id) accepts, as items {id, v = score}, without reading every
+-- The k best matches of the engine's query (score descending, id ascending; only those `before`
+-- puts after `after` when given) that keep(id) accepts, as items {id, v = score}, without reading every
 -- posting: the positive postings are read in length order, a chunk at a time, every new object
 -- is scored exactly, and reading stops once the k-th best beats what any unseen object could
 -- still score (Fagin's threshold algorithm; a posting's unseen rest scores at most its term's
 -- largest tf at the length reached). Returns nil when the query suits a full evaluation better.
 local FULL_EVALUATION_MAX = 400
-local function text_top(base, X, stream_of, universe, total, k, keep, before, after)
+local function text_top(engine, k, keep, before, after)
+  local base, X, total = engine.base, engine.X, engine.total
   -- every match must be in a positive posting: not so for a NOT outside an AND with a positive side
   local function covered(node)
     if node.y == 't' or node.y == 'p' then return true end
@@ -324,7 +330,6 @@ local function text_top(base, X, stream_of, universe, total, k, keep, before, af
   end
   -- bounds shrink with length only when lengths count (b > 0) and tf saturates (k1 > 0)
   if not covered(X.n) or X.b <= 0 or X.k1 <= 0 then return nil end
-  local engine = text_engine(base, X, stream_of, universe, total)
   -- a full evaluation reads about this many postings; few are cheaper than rounds of reads, and
   -- the reads below give up (nil) once they have cost more than a full evaluation would
   local budget = engine.estimate(X.n)
@@ -335,7 +340,7 @@ local function text_top(base, X, stream_of, universe, total, k, keep, before, af
     if everywhere > 0 then budget = budget * math.min(1, total / everywhere) end
   end
   if budget <= FULL_EVALUATION_MAX then return nil end
-  local lists = engine.positive_lists()
+  local lists = engine.positive_lists(X.n)
   if #lists == 0 or #lists > 32 then return nil end
   for _, L in ipairs(lists) do
     L.size = redis.call('ZCARD', L.key)

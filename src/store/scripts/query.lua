@@ -478,15 +478,16 @@ local function text_answer()
     for _, id in ipairs(cand or redis.call('ZRANGE', ids_key, 0, -1)) do all[id] = 0 end
     return all
   end
+  local engine = text_engine(base, Q.x, stream_of, universe, N)
   if S.r and K > 0 and Q.m ~= 'count' and not Q.tt then
     local function keep(id) return test(id, root) ~= nil end
-    local best = text_top(base, Q.x, stream_of, universe, N, K, keep, before, cur)
+    local best = text_top(engine, K, keep, before, cur)
     if best then
       for _, it in ipairs(best) do it.s = string.format('%.17g', it.v) end
       return -1, best, 'text:top'
     end
   end
-  local hits = text_hits(base, Q.x, stream_of, universe, N)
+  local hits = engine.hits()
   local total, items = 0, {}
   for id, score in pairs(hits) do
     local vals = test(id, root)

@@ -43,13 +43,14 @@ end
 
 local size = redis.call('HLEN', KEYS[1])
 local total, best = -1, nil
+local engine = text_engine(base, X, stream_of, universe, size)
 if ARGV[6] == '0' and K > 0 then
-  best = text_top(base, X, stream_of, universe, size, K, function() return true end, before, cur)
+  best = text_top(engine, K, function() return true end, before, cur)
 end
 if best == nil then
   local items = {}
   total = 0
-  for id, score in pairs(text_hits(base, X, stream_of, universe, size)) do
+  for id, score in pairs(engine.hits()) do
     total = total + 1
     local it = { id = id, v = score }
     if cur == nil or before(cur, it) then items[#items + 1] = it end
