@@ -30,10 +30,25 @@ export interface PartitionKeys {
   plugin(field: string, key: string): string;
   /** Postings of one term of a text field (ids scored length * 1024 + term frequency). */
   text(field: string, term: string): string;
-  /** Term dictionary of a text field (lexical, score 0). */
-  textDictionary(field: string): string;
+  /** The bucket of a text field's term dictionary that holds `term` (lexical, score 0; see dictionaryBucket). */
+  textDictionary(field: string, term: string): string;
+  /** The buckets of a text field's term dictionary that hold terms (lexical, score 0). */
+  textDictionaryBuckets(field: string): string;
   /** Per text field counts of objects with a value (`n:<field>`) and their total length (`l:<field>`). */
   readonly textStats: string;
+}
+
+/**
+ * The key part of a term's dictionary bucket: the term's first two UTF-8 bytes, percent-encoded
+ * byte by byte like enc() in scripts/_object.lua (the bytes may end inside a character).
+ */
+export function dictionaryBucket(term: string): string {
+  let out = '';
+  for (const byte of Buffer.from(term, 'utf8').subarray(0, 2)) {
+    const c = String.fromCharCode(byte);
+    out += /[A-Za-z0-9_.-]/.test(c) ? c : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+  }
+  return out;
 }
 
 /** Builds the keys of partition `p` of a model. */
@@ -51,7 +66,8 @@ export function partitionKeys(keys: KeyBuilder, keyName: string, p: number): Par
     compound: (name, leading) => slot.key('cx', name, ...leading),
     plugin: (field, key) => slot.key('x', field, key),
     text: (field, term) => slot.key('w', field, term),
-    textDictionary: (field) => slot.key('wd', field),
+    textDictionary: (field, term) => `${slot.key('wd', field)}:${dictionaryBucket(term)}`,
+    textDictionaryBuckets: (field) => slot.key('wdb', field),
     textStats: slot.key('ws'),
   };
 }

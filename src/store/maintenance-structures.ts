@@ -25,7 +25,7 @@ export interface Structure {
 /** What a key of a partition is: a structure to check, a key in the index namespace the schema does not define, or not ours. */
 export type KeyClass = Structure | 'unknown' | null;
 
-const INDEX_KINDS = new Set(['eq', 'num', 'lex', 'uq', 'cx', 'h', 'x', 'w', 'wd', 'wm']);
+const INDEX_KINDS = new Set(['eq', 'num', 'lex', 'uq', 'cx', 'h', 'x', 'w', 'wd', 'wdb', 'wm']);
 
 /** Escapes glob characters for SCAN MATCH. */
 export function globEscape(text: string): string {
@@ -56,8 +56,8 @@ export function classifyKey(internals: ModelInternals, keys: PartitionKeys, key:
   if (kind === 'lex' && parts.length === 2 && field?.lexIndex === true) return structure('L');
   if (kind === 'x' && parts.length === 3 && field?.plugin !== undefined) return structure('Z', name, decodedTerm(parts[2] ?? ''));
   if (kind === 'w' && parts.length === 3 && field?.text !== undefined) return structure('Z', name, decodedTerm(parts[2] ?? ''));
-  // a text field's term dictionary and tf bounds hold terms, not ids
-  if ((kind === 'wd' || kind === 'wm') && parts.length === 2 && field?.text !== undefined) return null;
+  // a text field's term dictionary buckets, their list and its tf bounds hold terms, not ids
+  if (field?.text !== undefined && ((kind === 'wd' && parts.length === 3) || ((kind === 'wdb' || kind === 'wm') && parts.length === 2))) return null;
   if (kind === 'uq' && parts.length === 2 && schema.partitions === 1 && schema.uniques.some((u) => u.name === name)) return structure('H');
   if (kind === 'cx') {
     const compound = schema.compounds.find((c) => c.name === name);

@@ -191,7 +191,8 @@ describe.each(TOPOLOGIES)('full-text search on %s', (topology) => {
     const before = await M.find().search('data OR quick OR col*').limit(10).hits();
     const client = redis.client;
     for (const keys of M.internals.partitions) {
-      await client.del(keys.text('body', 'data'), keys.textDictionary('body'), `${keys.tag}:wm:body`);
+      for (const term of ['data', 'quick', 'colour']) await client.del(keys.textDictionary('body', term));
+      await client.del(keys.text('body', 'data'), keys.textDictionaryBuckets('body'), `${keys.tag}:wm:body`);
     }
     const report = await M.verify();
     expect(report.counts['missing-entry']).toBe(3);
@@ -203,6 +204,11 @@ describe.each(TOPOLOGIES)('full-text search on %s', (topology) => {
     // the dictionary answers prefixes again, and the tf bound keeps top-k reads exact
     expect(await M.find().search('data OR quick OR col*').limit(10).hits()).toEqual(before);
     expect(await M.find().search('data').limit(1).ids()).toEqual(['a']);
+    // a lost list of dictionary buckets (one-letter prefixes read it) is found and rebuilt too
+    for (const keys of M.internals.partitions) await client.del(keys.textDictionaryBuckets('body'));
+    expect((await M.verify()).counts['missing-dictionary-term']).toBeGreaterThan(0);
+    await M.reindex();
+    expect(await M.find().search('q*').count()).toBe(2);
     // a stale posting is removed with its term
     const [first] = M.internals.partitions;
     await client.zadd(first?.text('body', 'ghost') as string, 1025, 'nobody');

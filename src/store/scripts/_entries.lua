@@ -95,7 +95,7 @@ local function ensure_entries(base, spec, id, obj, ids_key, exp_key, now, report
         report(s and 'wrong-score' or 'missing-entry', id, key, index, term, s or '', score_text(score))
         if e[8] then
           -- a restored text posting: its term in the dictionary, its tf within the term's bound
-          redis.call('ZADD', base .. ':wd:' .. index, 0, term)
+          dict_add(base, index, term)
           local bound = redis.call('HGET', base .. ':wm:' .. index, term)
           if e[8] > 1 and (not bound or tonumber(bound) < e[8]) then redis.call('HSET', base .. ':wm:' .. index, term, math.min(e[8], 1023)) end
         end

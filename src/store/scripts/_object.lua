@@ -72,8 +72,8 @@ end
 -- Text fields store their analyzed token stream with the object as `$w:<field>`: terms joined by
 -- \31, an empty term where a stopword was, so positions survive (src/search/text-stream.ts). The
 -- field's postings `<base>:w:<field>:<term>` hold ids scored length * 1024 + min(tf, 1023), so a
--- ranking reads term frequency and document length from one posting; `<base>:wd:<field>` is its
--- term dictionary (score 0, for prefix and fuzzy words); `<base>:wm:<field>` holds, for terms some
+-- ranking reads term frequency and document length from one posting; `<base>:wd:<field>:...` is its
+-- term dictionary (for prefix and fuzzy words, see dict_add); `<base>:wm:<field>` holds, for terms some
 -- object has more than once, an upper bound of their tf (it never shrinks while the term is indexed;
 -- top-k reads bound unseen scores with it); `<base>:ws` counts per field the objects with a value
 -- (`n:<field>`) and their total length (`l:<field>`).
@@ -107,9 +107,40 @@ local function posting_score(len, tf)
   return len * 1024 + math.min(tf, 1023)
 end
 
+-- A field's term dictionary is bucketed by the first two bytes of the term, so that each bucket
+-- stays a small listpack-encoded sorted set (score 0, lexical): `<base>:wd:<field>:<enc(two bytes)>`;
+-- `<base>:wdb:<field>` lists the buckets that hold terms (for one-byte prefixes and fuzzy words).
+local function dict_bucket(term)
+  return string.sub(term, 1, 2)
+end
+
+local function dict_key(base, field, bucket)
+  return base .. ':wd:' .. field .. ':' .. enc(bucket)
+end
+
+local function dict_add(base, field, term)
+  local bucket = dict_bucket(term)
+  local key = dict_key(base, field, bucket)
+  redis.call('ZADD', key, 0, term)
+  redis.call('ZADD', base .. ':wdb:' .. field, 0, bucket)
+end
+
+local function dict_remove(base, field, term)
+  local bucket = dict_bucket(term)
+  local key = dict_key(base, field, bucket)
+  if redis.call('ZREM', key, term) == 1 and redis.call('EXISTS', key) == 0 then
+    redis.call('ZREM', base .. ':wdb:' .. field, bucket)
+  end
+end
+
+local function dict_has(base, field, term)
+  local bucket = dict_bucket(term)
+  return redis.call('ZSCORE', dict_key(base, field, bucket), term) ~= false and redis.call('ZSCORE', base .. ':wdb:' .. field, bucket) ~= false
+end
+
 local function text_update(base, name, id, a, b)
   if a == b then return end
-  local prefix, dict = base .. ':w:' .. name .. ':', base .. ':wd:' .. name
+  local prefix = base .. ':w:' .. name .. ':'
   local before, blen = stream_counts(a)
   local after, alen = stream_counts(b)
   local maxtf = base .. ':wm:' .. name
@@ -118,7 +149,7 @@ local function text_update(base, name, id, a, b)
       local key = prefix .. enc(t)
       redis.call('ZREM', key, id)
       if redis.call('EXISTS', key) == 0 then
-        redis.call('ZREM', dict, t)
+        dict_remove(base, name, t)
         redis.call('HDEL', maxtf, t)
       end
     end
@@ -126,7 +157,7 @@ local function text_update(base, name, id, a, b)
   for t, n in pairs(after) do
     local key = prefix .. enc(t)
     if redis.call('ZADD', key, posting_score(alen, n), id) == 1 and redis.call('ZCARD', key) == 1 then
-      redis.call('ZADD', dict, 0, t)
+      dict_add(base, name, t)
     end
     if n > 1 then
       local known = redis.call('HGET', maxtf, t)

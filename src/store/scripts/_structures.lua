@@ -58,7 +58,7 @@ local function structure_walker(base, spec)
     local field, part = string.match(string.sub(key, #base + 1), '^:w:([^:]+):(.*)$')
     if field == nil or #flat == 0 then return end
     local term = dec(part)
-    if not redis.call('ZSCORE', base .. ':wd:' .. field, term) then on_text('missing-dictionary-term', pos, field, term, 0) end
+    if not dict_has(base, field, term) then on_text('missing-dictionary-term', pos, field, term, 0) end
     local most = 1
     for i = 2, #flat, 2 do
       local tf = tonumber(flat[i]) % 1024

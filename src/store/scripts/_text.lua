@@ -12,16 +12,27 @@ local function text_expand(base, leaf, mx)
   local out = {}
   for _, alt in ipairs(leaf.a) do
     local f, w = alt[1], alt[2]
-    local dict = base .. ':wd:' .. f
-    if leaf.m == 'p' then
-      for _, t in ipairs(redis.call('ZRANGEBYLEX', dict, '[' .. w, '(' .. w .. '\255', 'LIMIT', 0, mx + 1)) do
-        out[#out + 1] = { f, t }
-      end
+    local buckets
+    if leaf.m == 'p' and #w >= 2 then
+      buckets = { dict_bucket(w) }
+    elseif leaf.m == 'p' then
+      buckets = redis.call('ZRANGEBYLEX', base .. ':wdb:' .. f, '[' .. w, '(' .. w .. '\255')
     else
-      local q = utf8_chars(w)
-      for _, t in ipairs(redis.call('ZRANGE', dict, 0, -1)) do
-        if math.abs(#t - #w) <= 4 * leaf.d and within_edits(q, utf8_chars(t), leaf.d) then out[#out + 1] = { f, t } end
+      buckets = redis.call('ZRANGE', base .. ':wdb:' .. f, 0, -1)
+    end
+    local q = leaf.m == 'f' and utf8_chars(w)
+    for _, bucket in ipairs(buckets) do
+      local key = dict_key(base, f, bucket)
+      if leaf.m == 'p' then
+        for _, t in ipairs(redis.call('ZRANGEBYLEX', key, '[' .. w, '(' .. w .. '\255', 'LIMIT', 0, mx + 1 - #out)) do
+          out[#out + 1] = { f, t }
+        end
+      else
+        for _, t in ipairs(redis.call('ZRANGE', key, 0, -1)) do
+          if math.abs(#t - #w) <= 4 * leaf.d and within_edits(q, utf8_chars(t), leaf.d) then out[#out + 1] = { f, t } end
+        end
       end
+      if #out > mx then break end
     end
   end
   if #out > mx then

@@ -31,7 +31,7 @@ local done, big, bad = walk(function(mode, key, pos, m, id, term, reason)
     -- the last posting of a text term gone: the term leaves the dictionary and the tf bounds
     local field, part = string.match(string.sub(key, #base + 1), '^:w:([^:]+):(.*)$')
     if field and redis.call('EXISTS', key) == 0 then
-      redis.call('ZREM', base .. ':wd:' .. field, dec(part))
+      dict_remove(base, field, dec(part))
       redis.call('HDEL', base .. ':wm:' .. field, dec(part))
     end
   end
@@ -45,7 +45,7 @@ end, function(kind, key, pos, id)
   repairs[#repairs + 1] = { kind, pos, id, '', '' }
 end, function(kind, pos, field, term, tf)
   if kind == 'missing-dictionary-term' then
-    redis.call('ZADD', base .. ':wd:' .. field, 0, term)
+    dict_add(base, field, term)
   else
     redis.call('HSET', base .. ':wm:' .. field, term, tf)
   end
