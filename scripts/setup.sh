@@ -38,3 +38,14 @@ if [ -z "$version" ] || [ "$version" -lt 7 ]; then
   echo "kickass-redis needs redis-server 7 or newer (found $("$server" --version | cut -d' ' -f3)): install Redis 7+ and set REDIS_SERVER_BIN to it, then run this command again." >&2
   exit 1
 fi
+
+# The search bench reads Debian's long package descriptions (apt's English translations, which
+# container images often skip); fetch them once when they are missing and we may.
+if [ "$1" = "bench" ] && command -v apt-get >/dev/null 2>&1 && ! ls /var/lib/apt/lists/*_i18n_Translation-en* >/dev/null 2>&1; then
+  if [ "$(id -u)" = "0" ]; then
+    echo "setup: fetching Debian's package descriptions (apt-get update with English translations)" >&2
+    apt-get -o Acquire::Languages=en update -qq >&2 || echo "setup: could not fetch them; the search bench uses one-line descriptions" >&2
+  else
+    echo "setup: apt has no English translations; the search bench uses one-line descriptions (run 'sudo apt-get -o Acquire::Languages=en update' for the full ones)" >&2
+  fi
+fi

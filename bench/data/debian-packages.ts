@@ -1,8 +1,10 @@
 /**
- * The search benchmark corpus: Debian package descriptions from `apt-cache dumpavail`, a fixed
- * subset (the first N packages by name), or generated descriptions where apt is absent.
+ * The search benchmark corpus: Debian package descriptions from `apt-cache dumpavail`, with the
+ * long descriptions of apt's English translations where apt has them, a fixed subset (the first N
+ * packages by name), or generated descriptions where apt is absent.
  */
 import { execFileSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 
 /** One document of the corpus. */
 export interface PackageDoc {
@@ -12,12 +14,51 @@ export interface PackageDoc {
   readonly description: string;
 }
 
-/** Parses `apt-cache dumpavail` output: one document per package name (the first stanza wins). */
-export function parseDumpavail(text: string): PackageDoc[] {
+/** Where apt keeps its package lists. */
+const APT_LISTS = '/var/lib/apt/lists';
+
+/** Long descriptions by Description-md5, from apt's English translation files (empty without them). */
+export function longDescriptions(): Map<string, string> {
+  const byDigest = new Map<string, string>();
+  let files: string[];
+  try {
+    files = readdirSync(APT_LISTS).filter((file) => file.includes('_i18n_Translation-en'));
+  } catch {
+    return byDigest;
+  }
+  for (const file of files) {
+    // apt-helper decompresses whatever compression apt chose for its lists
+    const text = execFileSync('/usr/lib/apt/apt-helper', ['cat-file', `${APT_LISTS}/${file}`], { maxBuffer: 1 << 30, encoding: 'utf8' });
+    for (const stanza of text.split(/\n\n+/)) {
+      const digest = /^Description-md5: (\S+)$/m.exec(stanza)?.[1];
+      const at = stanza.indexOf('\nDescription-en: ');
+      if (digest !== undefined && at >= 0) byDigest.set(digest, descriptionLines(stanza.slice(at + 17).split('\n')).join('\n'));
+    }
+  }
+  return byDigest;
+}
+
+/** A Description field's first line and its continuation lines (' .' paragraph breaks dropped). */
+function descriptionLines(lines: readonly string[]): string[] {
+  const out = [(lines[0] ?? '').trim()];
+  for (const line of lines.slice(1)) {
+    if (!line.startsWith(' ')) break;
+    const body = line.trim();
+    if (body !== '.') out.push(body);
+  }
+  return out;
+}
+
+/**
+ * Parses `apt-cache dumpavail` output: one document per package name (the first stanza wins),
+ * its description the long one of `long` (by Description-md5) when there is one.
+ */
+export function parseDumpavail(text: string, long: ReadonlyMap<string, string> = new Map()): PackageDoc[] {
   const byName = new Map<string, PackageDoc>();
   for (const stanza of text.split(/\n\n+/)) {
     let name = '';
     let section = '';
+    let digest = '';
     const description: string[] = [];
     let inDescription = false;
     for (const line of stanza.split('\n')) {
@@ -29,13 +70,14 @@ export function parseDumpavail(text: string): PackageDoc[] {
       inDescription = false;
       if (line.startsWith('Package: ')) name = line.slice(9).trim();
       else if (line.startsWith('Section: ')) section = line.slice(9).trim();
+      else if (line.startsWith('Description-md5: ')) digest = line.slice(17).trim();
       else if (line.startsWith('Description: ')) {
         description.push(line.slice(13).trim());
         inDescription = true;
       }
     }
     if (name !== '' && description.length > 0 && !byName.has(name)) {
-      byName.set(name, { id: '', name, section, description: description.join('\n') });
+      byName.set(name, { id: '', name, section, description: long.get(digest) ?? description.join('\n') });
     }
   }
   return [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : 1)).map((doc, i) => ({ ...doc, id: String(i + 1) }));
@@ -55,13 +97,15 @@ export function generatedPackages(count: number): PackageDoc[] {
   });
 }
 
-/** Every package apt-cache lists, or null where apt is absent. */
+/** Every package apt-cache lists (with long descriptions when apt has them), or null where apt is absent. */
 export function allDebianPackages(): PackageDoc[] | null {
+  let text: string;
   try {
-    return parseDumpavail(execFileSync('apt-cache', ['dumpavail'], { maxBuffer: 1 << 30, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
+    text = execFileSync('apt-cache', ['dumpavail'], { maxBuffer: 1 << 30, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
   } catch {
     return null;
   }
+  return parseDumpavail(text, longDescriptions());
 }
 
 /** The first `count` Debian packages by name, or `count` generated ones when apt-cache is missing or lists fewer. */
@@ -69,5 +113,7 @@ export function debianPackages(count: number): { docs: PackageDoc[]; source: str
   const all = allDebianPackages();
   if (all === null) return { docs: generatedPackages(count), source: 'generated (apt-cache not found)' };
   if (all.length < count) return { docs: generatedPackages(count), source: `generated (apt-cache lists only ${String(all.length)} packages)` };
-  return { docs: all.slice(0, count), source: `apt-cache dumpavail, first ${String(count)} of ${String(all.length)} packages by name` };
+  const docs = all.slice(0, count);
+  const chars = docs.reduce((sum, doc) => sum + doc.description.length, 0) / docs.length;
+  return { docs, source: `apt-cache dumpavail, first ${String(count)} of ${String(all.length)} packages by name, descriptions of ${chars.toFixed(0)} characters on average` };
 }

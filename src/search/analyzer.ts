@@ -50,6 +50,21 @@ const MARKS = /\p{M}+/gu;
 const WORDISH = /[\p{L}\p{N}]/u;
 /** Single words whose terms an analyzer remembers. */
 const WORD_CACHE = 10_000;
+/** Whitespace-separated chunks (and folded words) whose words an analyzer remembers. */
+const CHUNK_CACHE = 100_000;
+/**
+ * ASCII whitespace: always a word boundary for UAX #29 (no rule joins across it), so a text's
+ * words are the words of its chunks between whitespace, and a chunk seen before needs no
+ * segmenting (the analyzer test compares with segmenting whole texts).
+ */
+const CHUNK = /[^ \t\n\r\f\v]+/g;
+/** One word of a chunk: its term (null: dropped) and UTF-16 offsets in the chunk. */
+interface ChunkWord {
+  readonly term: string | null;
+  readonly start: number;
+  readonly end: number;
+}
+
 /** One run of letters of alphabetic scripts and digits: a single word for Intl.Segmenter (UAX #29), so it needs no segmenting. */
 const SINGLE_WORD = /^[\p{Script=Latin}\p{Script=Cyrillic}\p{Script=Greek}\p{Nd}]+$/u;
 
@@ -91,6 +106,38 @@ export function createAnalyzer(options: AnalyzerOptions = {}): Analyzer {
   };
 
   const words = new Map<string, string | null>();
+  const terms = new Map<string, string | null>();
+  const chunks = new Map<string, readonly ChunkWord[]>();
+
+  /** normalize() remembered: words repeat (Zipf), and stemming costs microseconds. */
+  const termOf = (folded: string): string | null => {
+    let term = terms.get(folded);
+    if (term === undefined) {
+      term = normalize(folded);
+      if (terms.size >= CHUNK_CACHE) terms.clear();
+      terms.set(folded, term);
+    }
+    return term;
+  };
+
+  /** The words of a text segmented whole (a word is a segment with a letter or digit: ICU's isWordLike depends on the neighbours). */
+  const segmentWords = (text: string): ChunkWord[] => {
+    const out: ChunkWord[] = [];
+    for (const { segment, index } of segmenter.segment(text)) {
+      if (WORDISH.test(segment)) out.push({ term: termOf(fold(segment)), start: index, end: index + segment.length });
+    }
+    return out;
+  };
+
+  const chunkWords = (chunk: string): readonly ChunkWord[] => {
+    let list = chunks.get(chunk);
+    if (list === undefined) {
+      list = segmentWords(chunk);
+      if (chunks.size >= CHUNK_CACHE) chunks.clear();
+      chunks.set(chunk, list);
+    }
+    return list;
+  };
 
   return Object.freeze({
     name,
@@ -109,13 +156,13 @@ export function createAnalyzer(options: AnalyzerOptions = {}): Analyzer {
         return tokens;
       }
       let position = 0;
-      for (const { segment, index } of segmenter.segment(text)) {
-        // a word is a segment with a letter or digit (ICU's isWordLike depends on the neighbours)
-        if (!WORDISH.test(segment)) continue;
-        const term = normalize(fold(segment));
-        if (term !== null) tokens.push({ term, position, start: index, end: index + segment.length });
-        position++;
-      }
+      const push = (list: readonly ChunkWord[], offset: number): void => {
+        for (const word of list) {
+          if (word.term !== null) tokens.push({ term: word.term, position, start: offset + word.start, end: offset + word.end });
+          position++;
+        }
+      };
+      for (const match of text.matchAll(CHUNK)) push(chunkWords(match[0]), match.index);
       return tokens;
     },
     term(word: string): string | null {

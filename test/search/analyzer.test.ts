@@ -57,4 +57,31 @@ describe('analyzer', () => {
       { numRuns: 500 },
     );
   });
+
+  it('finds the words Intl.Segmenter finds in the whole text, though it segments (and remembers) chunks between whitespace', () => {
+    const analyzer = createAnalyzer({ language: 'none', stopwords: ['b'] });
+    const segmenter = new Intl.Segmenter(undefined, { granularity: 'word' });
+    // the reference: every word segment of the whole text, in order, as (position, start, end)
+    const reference = (text: string): string[] => {
+      const out: string[] = [];
+      let position = 0;
+      for (const { segment, index } of segmenter.segment(text)) {
+        if (!/[\p{L}\p{N}]/u.test(segment)) continue;
+        if (analyzer.term(segment) !== null) out.push(`${String(position)}:${String(index)}-${String(index + segment.length)}`);
+        position++;
+      }
+      return out;
+    };
+    const pieces = ['a', 'b', 'Z', '1', '9', '.', ',', ';', ':', "'", '\u2019', '_', '-', ' ', ' ', '\n', '\t', '\u0301', '\u200d', '\u00ad', '我', '喜欢', 'é', 'ß', '🙂', '\u00a0', '\u3000'];
+    const texts = fc.oneof(fc.array(fc.constantFrom(...pieces), { maxLength: 40 }).map((list) => list.join('')), fc.string({ unit: 'binary', maxLength: 60 }));
+    fc.assert(
+      fc.property(texts, (text) => {
+        // twice: the second analysis reads the remembered chunks
+        for (let pass = 0; pass < 2; pass++) {
+          expect(analyzer.analyze(text).map((t) => `${String(t.position)}:${String(t.start)}-${String(t.end)}`)).toEqual(reference(text));
+        }
+      }),
+      { numRuns: 3000 },
+    );
+  });
 });
