@@ -41,7 +41,7 @@ const BATCH = 2000;
 const IN_FLIGHT = 4;
 
 /** 1-3 words of random descriptions that the analyzer indexes (no stopwords, letters only). */
-function sampleQueries(docs: readonly PackageDoc[]): string[] {
+export function sampleQueries(docs: readonly PackageDoc[]): string[] {
   const analyzer = createAnalyzer();
   let seed = 7;
   const next = (n: number): number => (seed = (seed * 1103515245 + 12345) % 2147483648) % n;

@@ -28,6 +28,8 @@ export const PROBLEM_KINDS = [
   'missing-dictionary-term',
   /** A text term's tf bound is below a posting's tf (top-k reads could stop too early). */
   'low-tf-bound',
+  /** A big text term's head or posting count disagrees with its postings (top-k reads could miss a hit). */
+  'wrong-text-head',
 ] as const;
 
 /** One kind of inconsistency. */
@@ -82,7 +84,7 @@ export type Problem = ProblemBase &
     | { readonly kind: 'orphan-id' | 'orphan-hash' | 'orphan-expiry' | 'expired-object'; readonly id: string }
     | { readonly kind: 'unknown-structure' }
     | {
-        readonly kind: 'missing-dictionary-term' | 'low-tf-bound';
+        readonly kind: 'missing-dictionary-term' | 'low-tf-bound' | 'wrong-text-head';
         /** The text field. */
         readonly index: string;
         readonly term: string;
@@ -112,6 +114,8 @@ export class ProblemLog {
   /** The first `limit` duplicate-unique problems, which a repair cannot resolve. */
   readonly unresolved: Problem[] = [];
   readonly #limit: number;
+  /** Term-level problems logged (a big term's buckets each find its term's problem): logged once. */
+  readonly #terms = new Set<string>();
   total = 0;
 
   constructor(limit: number) {
@@ -119,6 +123,11 @@ export class ProblemLog {
   }
 
   add(problem: Problem): void {
+    if (problem.kind === 'missing-dictionary-term' || problem.kind === 'low-tf-bound' || problem.kind === 'wrong-text-head') {
+      const signature = `${problem.kind}\n${String(problem.partition)}\n${problem.index}\n${problem.term}`;
+      if (this.#terms.has(signature)) return;
+      this.#terms.add(signature);
+    }
     this.counts[problem.kind]++;
     this.total++;
     const frozen = Object.freeze(problem);

@@ -8,9 +8,9 @@ import { reindexEntriesScript, verifyEntriesScript } from './scripts/index.gener
 
 /**
  * How the entries scripts read a structure: S equality set of ids, Z sorted set of ids, L sorted
- * set of lexical members, H unique hash (term -> id), E expiry set, O an object hash.
+ * set of lexical members, H unique hash (term -> id), E expiry set, O an object hash, T the head of a big text term.
  */
-export type StructureMode = 'S' | 'Z' | 'L' | 'H' | 'E' | 'O';
+export type StructureMode = 'S' | 'Z' | 'L' | 'H' | 'E' | 'O' | 'T';
 
 /** One structure of a partition that the second pass of verify / reindex checks member by member. */
 export interface Structure {
@@ -25,7 +25,7 @@ export interface Structure {
 /** What a key of a partition is: a structure to check, a key in the index namespace the schema does not define, or not ours. */
 export type KeyClass = Structure | 'unknown' | null;
 
-const INDEX_KINDS = new Set(['eq', 'num', 'lex', 'uq', 'cx', 'h', 'x', 'w', 'wd', 'wdb', 'wm']);
+const INDEX_KINDS = new Set(['eq', 'num', 'lex', 'uq', 'cx', 'h', 'x', 'w', 'wt', 'wc', 'wd', 'wdb', 'wm']);
 
 /** Escapes glob characters for SCAN MATCH. */
 export function globEscape(text: string): string {
@@ -55,9 +55,11 @@ export function classifyKey(internals: ModelInternals, keys: PartitionKeys, key:
   if (kind === 'num' && parts.length === 2 && field?.scoreIndex === true) return structure('Z');
   if (kind === 'lex' && parts.length === 2 && field?.lexIndex === true) return structure('L');
   if (kind === 'x' && parts.length === 3 && field?.plugin !== undefined) return structure('Z', name, decodedTerm(parts[2] ?? ''));
-  if (kind === 'w' && parts.length === 3 && field?.text !== undefined) return structure('Z', name, decodedTerm(parts[2] ?? ''));
-  // a text field's term dictionary buckets, their list and its tf bounds hold terms, not ids
-  if (field?.text !== undefined && ((kind === 'wd' && parts.length === 3) || ((kind === 'wdb' || kind === 'wm') && parts.length === 2))) return null;
+  // a text term's postings: one set, or a big term's numbered buckets; a big term's head
+  if (kind === 'w' && (parts.length === 3 || (parts.length === 4 && /^\d+$/.test(parts[3] ?? ''))) && field?.text !== undefined) return structure('Z', name, decodedTerm(parts[2] ?? ''));
+  if (kind === 'wt' && parts.length === 3 && field?.text !== undefined) return structure('T', name, decodedTerm(parts[2] ?? ''));
+  // a text field's term dictionary buckets, their list, its tf bounds and big-term descriptions hold terms, not ids
+  if (field?.text !== undefined && ((kind === 'wd' && parts.length === 3) || ((kind === 'wdb' || kind === 'wm' || kind === 'wc') && parts.length === 2))) return null;
   if (kind === 'uq' && parts.length === 2 && schema.partitions === 1 && schema.uniques.some((u) => u.name === name)) return structure('H');
   if (kind === 'cx') {
     const compound = schema.compounds.find((c) => c.name === name);
@@ -109,7 +111,7 @@ function logReply(pass: StructurePass, partition: number, structures: readonly S
       pass.log.add({ kind, partition, key, id, index, term: term === '' ? structure.term : term, reason: reason === 'other-value' ? 'other-value' : 'missing-object' });
     } else if (kind === 'orphan-hash' || kind === 'orphan-expiry') {
       pass.log.add({ kind, partition, key, id });
-    } else if (kind === 'missing-dictionary-term' || kind === 'low-tf-bound') {
+    } else if (kind === 'missing-dictionary-term' || kind === 'low-tf-bound' || kind === 'wrong-text-head') {
       pass.log.add({ kind, partition, key, index, term });
     }
   }

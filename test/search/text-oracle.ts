@@ -33,6 +33,8 @@ export function levenshtein(a: string, b: string): number {
 export class TextOracle {
   readonly #analyzers: ReadonlyMap<string, Analyzer>;
   readonly #docs = new Map<string, Map<string, AnalyzedField>>();
+  /** Corpus statistics already counted (per field: n and avgdl; per field and term: df), cleared on every change. */
+  readonly #stats = new Map<string, number>();
 
   constructor(analyzers: ReadonlyMap<string, Analyzer>) {
     this.#analyzers = analyzers;
@@ -40,6 +42,7 @@ export class TextOracle {
 
   /** Adds or replaces a document. */
   put(doc: OracleDoc): void {
+    this.#stats.clear();
     const fields = new Map<string, AnalyzedField>();
     for (const [name, text] of Object.entries(doc.fields)) {
       if (text === undefined) continue;
@@ -52,6 +55,7 @@ export class TextOracle {
   }
 
   delete(id: string): void {
+    this.#stats.clear();
     this.#docs.delete(id);
   }
 
@@ -135,24 +139,26 @@ export class TextOracle {
     for (const [f, weight] of Object.entries(weights)) {
       const field = doc.get(f);
       if (field === undefined) continue;
-      let n = 0;
-      let total = 0;
-      for (const other of this.#docs.values()) {
-        const o = other.get(f);
-        if (o === undefined) continue;
-        n++;
-        total += o.length;
-      }
+      const n = this.#count(`n\n${f}`, () => [...this.#docs.values()].filter((other) => other.has(f)).length);
+      const total = this.#count(`l\n${f}`, () => [...this.#docs.values()].reduce((sum, other) => sum + (other.get(f)?.length ?? 0), 0));
       const avg = n > 0 && total > 0 ? total / n : 1;
       for (const term of terms) {
         const tf = field.terms.get(term) ?? 0;
         if (tf === 0) continue;
-        let df = 0;
-        for (const other of this.#docs.values()) if ((other.get(f)?.terms.get(term) ?? 0) > 0) df++;
+        const df = this.#count(`d\n${f}\n${term}`, () => [...this.#docs.values()].filter((other) => (other.get(f)?.terms.get(term) ?? 0) > 0).length);
         const idf = Math.log(1 + (n - df + 0.5) / (df + 0.5));
         score += weight * idf * ((tf * (k1 + 1)) / (tf + k1 * (1 - b + (b * field.length) / avg)));
       }
     }
     return score;
+  }
+
+  #count(key: string, compute: () => number): number {
+    let value = this.#stats.get(key);
+    if (value === undefined) {
+      value = compute();
+      this.#stats.set(key, value);
+    }
+    return value;
   }
 }

@@ -43,7 +43,7 @@ local function expected_entries(base, spec, id, obj)
       local tf, len = stream_counts(stream)
       for t, n in pairs(tf) do
         -- [8]: the term frequency, marking a text posting (whose repair also fixes the dictionary)
-        out[#out + 1] = { 'Z', base .. ':w:' .. name .. ':' .. enc(t), id, posting_score(len, n), name, t, false, n }
+        out[#out + 1] = { 'Z', posting_key(base, name, t, id), id, posting_score(len, n), name, t, false, n }
       end
     end
   end
@@ -91,14 +91,14 @@ local function ensure_entries(base, spec, id, obj, ids_key, exp_key, now, report
     elseif kind == 'Z' then
       local s = redis.call('ZSCORE', key, member)
       if not s or tonumber(s) ~= score then
-        redis.call('ZADD', key, score, member)
-        report(s and 'wrong-score' or 'missing-entry', id, key, index, term, s or '', score_text(score))
         if e[8] then
-          -- a restored text posting: its term in the dictionary, its tf within the term's bound
+          -- a restored text posting: its term in the dictionary, its tf within the term's bound, a big term's head and count
+          posting_put(base, index, term, member, posting_len(score), e[8], s ~= false)
           dict_add(base, index, term)
-          local bound = redis.call('HGET', base .. ':wm:' .. index, term)
-          if e[8] > 1 and (not bound or tonumber(bound) < e[8]) then redis.call('HSET', base .. ':wm:' .. index, term, math.min(e[8], 1023)) end
+        else
+          redis.call('ZADD', key, score, member)
         end
+        report(s and 'wrong-score' or 'missing-entry', id, key, index, term, s or '', score_text(score))
       end
     else
       local owner = redis.call('HGET', key, member)
@@ -123,6 +123,24 @@ local function ensure_entries(base, spec, id, obj, ids_key, exp_key, now, report
       end
     end
   end
+end
+
+-- Recounts a text term's postings and rebuilds a big term's head from them (after repairs); a
+-- term left without postings leaves the dictionary, the tf bounds and the big-term descriptions.
+local function refresh_term(base, f, t)
+  local m = text_meta(base, f, t)
+  local flat = all_postings(base, f, t)
+  if #flat == 0 then
+    term_gone(base, f, t)
+    return
+  end
+  if not m then
+    redis.call('DEL', base .. ':wt:' .. f .. ':' .. enc(t))
+    return
+  end
+  m.df = #flat / 2
+  rebuild_head(base, f, t, m, flat)
+  text_meta_save(base, f, t, m)
 end
 
 -- Appends (id, constraint, term, token) for each unique value the object holds (the token of the

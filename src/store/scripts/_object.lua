@@ -76,7 +76,7 @@ end
 -- term dictionary (for prefix and fuzzy words, see dict_add); `<base>:wm:<field>` holds, for terms some
 -- object has more than once, an upper bound of their tf (it never shrinks while the term is indexed;
 -- top-k reads bound unseen scores with it); `<base>:ws` counts per field the objects with a value
--- (`n:<field>`) and their total length (`l:<field>`).
+-- (`n:<field>`) and their total length (`l:<field>`). Big terms' postings are bucketed (see SMALL_MAX).
 local function split_stream(s)
   local out, i = {}, 1
   while true do
@@ -138,31 +138,245 @@ local function dict_has(base, field, term)
   return redis.call('ZSCORE', dict_key(base, field, bucket), term) ~= false and redis.call('ZSCORE', base .. ':wdb:' .. field, bucket) ~= false
 end
 
-local function text_update(base, name, id, a, b)
-  if a == b then return end
-  local prefix = base .. ':w:' .. name .. ':'
-  local before, blen = stream_counts(a)
-  local after, alen = stream_counts(b)
-  local maxtf = base .. ':wm:' .. name
-  for t in pairs(before) do
-    if after[t] == nil then
-      local key = prefix .. enc(t)
-      redis.call('ZREM', key, id)
-      if redis.call('EXISTS', key) == 0 then
-        dict_remove(base, name, t)
-        redis.call('HDEL', maxtf, t)
+-- Postings of a term are one sorted set `<base>:w:<field>:<term>` while the term has at most
+-- SMALL_MAX documents (Redis keeps such a set listpack-encoded, ~8 bytes a posting; a bigger one
+-- becomes a skiplist, ~90). A term past that is "big": its postings are spread over B buckets
+-- `<base>:w:<field>:<term>:<j>` by posting_hash(id) % B (B a power of two, doubled when a bucket
+-- passes BUCKET_MAX), and its head `<base>:wt:<field>:<term>` holds the postings of lowest
+-- q = floor(length * 1024 / tf), at most HEAD_MAX of them, scored q: every posting with q below the
+-- cut T is in the head, so top-k reads bound what the rest can score. `<base>:wc:<field>` maps a big
+-- term to "B T df".
+local SMALL_MAX = 128
+local BUCKET_MAX = 128
+local HEAD_MAX = 120
+local HEAD_MIN = 40
+local NO_CUT = 1e15
+
+-- A cheap hash of an id's length and last six bytes (ids often differ at the end).
+local function posting_hash(id)
+  local n = #id
+  local h = n
+  for i = math.max(1, n - 5), n do h = (h * 131 + string.byte(id, i)) % 2147483648 end
+  return h
+end
+
+local function head_q(len, tf)
+  return math.floor(len * 1024 / tf)
+end
+
+local function posting_tf(score)
+  return score % 1024
+end
+
+local function posting_len(score)
+  return (score - score % 1024) / 1024
+end
+
+-- Big-term descriptions read or written in this script call, by meta key and term (false: small).
+local text_metas = {}
+
+local function text_meta(base, f, t)
+  local mkey = base .. ':wc:' .. f
+  local cache = text_metas[mkey]
+  if cache == nil then
+    cache = {}
+    text_metas[mkey] = cache
+  end
+  local m = cache[t]
+  if m == nil then
+    local v = redis.call('HGET', mkey, t)
+    if v then
+      local B, T, df = string.match(v, '^(%d+) (%S+) (%d+)$')
+      m = { B = tonumber(B), T = tonumber(T), df = tonumber(df) }
+    else
+      m = false
+    end
+    cache[t] = m
+  end
+  return m or nil
+end
+
+local function text_meta_save(base, f, t, m)
+  local mkey = base .. ':wc:' .. f
+  text_metas[mkey] = text_metas[mkey] or {}
+  text_metas[mkey][t] = m or false
+  if m then
+    redis.call('HSET', mkey, t, string.format('%d %.17g %d', m.B, m.T, m.df))
+  else
+    redis.call('HDEL', mkey, t)
+  end
+end
+
+local function bucket_key(prefix, m, id)
+  return prefix .. ':' .. (posting_hash(id) % m.B)
+end
+
+-- The key that holds (or would hold) the posting of `id` for term t (prefix: `<base>:w:<f>:<enc t>`).
+local function posting_key(base, f, t, id)
+  local prefix = base .. ':w:' .. f .. ':' .. enc(t)
+  local m = text_meta(base, f, t)
+  if m then return bucket_key(prefix, m, id) end
+  return prefix
+end
+
+-- Every key holding postings of term t.
+local function posting_keys(base, f, t)
+  local prefix = base .. ':w:' .. f .. ':' .. enc(t)
+  local m = text_meta(base, f, t)
+  if not m then return { prefix } end
+  local keys = {}
+  for j = 0, m.B - 1 do keys[j + 1] = prefix .. ':' .. j end
+  return keys
+end
+
+-- Writes flat {id, score, ...} postings into m.B buckets (each a new listpack).
+local function fill_buckets(prefix, m, flat)
+  local args = {}
+  for i = 1, #flat, 2 do
+    local j = posting_hash(flat[i]) % m.B
+    local a = args[j]
+    if a == nil then
+      a = {}
+      args[j] = a
+    end
+    a[#a + 1] = flat[i + 1]
+    a[#a + 1] = flat[i]
+  end
+  for j, a in pairs(args) do
+    for at = 1, #a, 512 do redis.call('ZADD', prefix .. ':' .. j, unpack(a, at, math.min(at + 511, #a))) end
+  end
+end
+
+-- Rebuilds a big term's head and cut from its flat {id, score, ...} postings.
+local function rebuild_head(base, f, t, m, flat)
+  local items = {}
+  for i = 1, #flat, 2 do
+    local score = tonumber(flat[i + 1])
+    items[#items + 1] = { head_q(posting_len(score), posting_tf(score)), flat[i] }
+  end
+  table.sort(items, function(x, y) return x[1] < y[1] or (x[1] == y[1] and x[2] < y[2]) end)
+  local head = base .. ':wt:' .. f .. ':' .. enc(t)
+  redis.call('DEL', head)
+  local args = {}
+  for i = 1, math.min(HEAD_MAX, #items) do
+    args[#args + 1] = items[i][1]
+    args[#args + 1] = items[i][2]
+  end
+  if #args > 0 then redis.call('ZADD', head, unpack(args)) end
+  m.T = items[HEAD_MAX + 1] and items[HEAD_MAX + 1][1] or NO_CUT
+end
+
+local function all_postings(base, f, t)
+  local flat = {}
+  for _, key in ipairs(posting_keys(base, f, t)) do
+    for _, v in ipairs(redis.call('ZRANGE', key, 0, -1, 'WITHSCORES')) do flat[#flat + 1] = v end
+  end
+  return flat
+end
+
+-- A small term past SMALL_MAX becomes big: buckets of about 32 postings, and a head.
+local function make_big(base, f, t, prefix)
+  local flat = redis.call('ZRANGE', prefix, 0, -1, 'WITHSCORES')
+  redis.call('DEL', prefix)
+  local m = { B = 1, T = NO_CUT, df = #flat / 2 }
+  while m.df / m.B > 32 do m.B = m.B * 2 end
+  fill_buckets(prefix, m, flat)
+  rebuild_head(base, f, t, m, flat)
+  text_meta_save(base, f, t, m)
+end
+
+-- Doubles a big term's buckets (new keys, so each is a listpack again).
+local function grow_buckets(base, f, t, prefix, m)
+  local flat = all_postings(base, f, t)
+  for j = 0, m.B - 1 do redis.call('DEL', prefix .. ':' .. j) end
+  m.B = m.B * 2
+  fill_buckets(prefix, m, flat)
+end
+
+-- Puts the posting of `id` for term t (tf n, document length len); `existed`: it may be there already.
+local function posting_put(base, f, t, id, len, n, existed)
+  local prefix = base .. ':w:' .. f .. ':' .. enc(t)
+  local score = posting_score(len, n)
+  local m = text_meta(base, f, t)
+  if not m then
+    if redis.call('ZADD', prefix, score, id) == 1 then
+      local size = redis.call('ZCARD', prefix)
+      if size == 1 then
+        dict_add(base, f, t)
+      elseif size > SMALL_MAX then
+        make_big(base, f, t, prefix)
       end
     end
+  else
+    local bucket = bucket_key(prefix, m, id)
+    local head = base .. ':wt:' .. f .. ':' .. enc(t)
+    local changed = false
+    if redis.call('ZADD', bucket, score, id) == 1 then
+      m.df = m.df + 1
+      changed = true
+      if redis.call('ZCARD', bucket) > BUCKET_MAX then grow_buckets(base, f, t, prefix, m) end
+    end
+    local q = head_q(len, math.min(n, 1023))
+    if q < m.T then
+      if redis.call('ZADD', head, q, id) == 1 and redis.call('ZCARD', head) > HEAD_MAX then
+        local popped = redis.call('ZPOPMAX', head)
+        m.T = tonumber(popped[2])
+        changed = true
+      end
+    elseif existed then
+      redis.call('ZREM', head, id)
+    end
+    if changed then text_meta_save(base, f, t, m) end
+  end
+  if n > 1 then
+    local maxtf = base .. ':wm:' .. f
+    local known = redis.call('HGET', maxtf, t)
+    if not known or tonumber(known) < n then redis.call('HSET', maxtf, t, math.min(n, 1023)) end
+  end
+end
+
+-- The term leaves the dictionary, the tf bounds and the big-term descriptions.
+local function term_gone(base, f, t)
+  dict_remove(base, f, t)
+  redis.call('HDEL', base .. ':wm:' .. f, t)
+  if text_meta(base, f, t) then
+    redis.call('DEL', base .. ':wt:' .. f .. ':' .. enc(t))
+    text_meta_save(base, f, t, nil)
+  end
+end
+
+-- Removes the posting of `id` for term t; returns true when it was there.
+local function posting_drop(base, f, t, id)
+  local m = text_meta(base, f, t)
+  local prefix = base .. ':w:' .. f .. ':' .. enc(t)
+  if not m then
+    if redis.call('ZREM', prefix, id) == 0 then return false end
+    if redis.call('EXISTS', prefix) == 0 then term_gone(base, f, t) end
+    return true
+  end
+  if redis.call('ZREM', bucket_key(prefix, m, id), id) == 0 then return false end
+  m.df = m.df - 1
+  if m.df <= 0 then
+    term_gone(base, f, t)
+    return true
+  end
+  local head = base .. ':wt:' .. f .. ':' .. enc(t)
+  if redis.call('ZREM', head, id) == 1 and m.T < NO_CUT and redis.call('ZCARD', head) < HEAD_MIN then
+    rebuild_head(base, f, t, m, all_postings(base, f, t))
+  end
+  text_meta_save(base, f, t, m)
+  return true
+end
+
+local function text_update(base, name, id, a, b)
+  if a == b then return end
+  local before, blen = stream_counts(a)
+  local after, alen = stream_counts(b)
+  for t in pairs(before) do
+    if after[t] == nil then posting_drop(base, name, t, id) end
   end
   for t, n in pairs(after) do
-    local key = prefix .. enc(t)
-    if redis.call('ZADD', key, posting_score(alen, n), id) == 1 and redis.call('ZCARD', key) == 1 then
-      dict_add(base, name, t)
-    end
-    if n > 1 then
-      local known = redis.call('HGET', maxtf, t)
-      if not known or tonumber(known) < n then redis.call('HSET', maxtf, t, math.min(n, 1023)) end
-    end
+    if before[t] ~= n or alen ~= blen then posting_put(base, name, t, id, alen, n, before[t] ~= nil) end
   end
   local stats = base .. ':ws'
   local dn = (b and 1 or 0) - (a and 1 or 0)

@@ -3,8 +3,9 @@
 -- on_stale(mode, key, position, member, id, term, reason) for each member the object's stored
 -- state does not call for. Modes: S equality set (members are ids), Z sorted set of ids, L sorted
 -- set of lexical members (term NUL id), H unique hash (term -> id), E expiry set (ids whose object
--- must exist), O an object hash (its id must be in the ids set). A text posting (Z) also needs its
--- term in the field's dictionary and its tfs within the term's tf bound (on_text).
+-- must exist), O an object hash (its id must be in the ids set), T a big text term's head. A text
+-- posting (Z) also needs its term in the field's dictionary, its tfs within the term's tf bound
+-- and, for a big term, its place in the head (on_text).
 
 local function structure_walker(base, spec)
   local cache = {}
@@ -52,20 +53,57 @@ local function structure_walker(base, spec)
     end
   end
 
-  -- A text posting's term must be in its field's dictionary and its tfs within the term's bound:
-  -- checked on the members read (flat member, score list); on_text(kind, position, field, term, tf).
+  -- A text posting's term must be in its field's dictionary and its tfs within the term's bound,
+  -- and a big term's postings below its head's cut in the head: checked on the members read (flat
+  -- member, score list) of a posting set or bucket; on_text(kind, position, field, term, tf).
   local function check_text(key, pos, flat, on_text)
-    local field, part = string.match(string.sub(key, #base + 1), '^:w:([^:]+):(.*)$')
+    local rest = string.sub(key, #base + 1)
+    local field, part = string.match(rest, '^:w:([^:]+):([^:]+):%d+$')
+    if field == nil then field, part = string.match(rest, '^:w:([^:]+):([^:]+)$') end
     if field == nil or #flat == 0 then return end
     local term = dec(part)
     if not dict_has(base, field, term) then on_text('missing-dictionary-term', pos, field, term, 0) end
     local most = 1
     for i = 2, #flat, 2 do
-      local tf = tonumber(flat[i]) % 1024
+      local tf = posting_tf(tonumber(flat[i]))
       if tf > most then most = tf end
     end
     local bound = tonumber(redis.call('HGET', base .. ':wm:' .. field, term) or '1')
     if most > bound then on_text('low-tf-bound', pos, field, term, most) end
+    local m = text_meta(base, field, term)
+    if m and rest ~= ':w:' .. field .. ':' .. part then
+      local head = base .. ':wt:' .. field .. ':' .. part
+      for i = 1, #flat, 2 do
+        local score = tonumber(flat[i + 1])
+        local q = head_q(posting_len(score), posting_tf(score))
+        if q < m.T and tonumber(redis.call('ZSCORE', head, flat[i]) or '-1') ~= q then
+          on_text('wrong-text-head', pos, field, term, 0)
+          return
+        end
+      end
+    end
+  end
+
+  -- A big term's head (mode T) must hold postings only, each scored its q, and its count of
+  -- postings must be right (a head without a big term is wrong too).
+  local function check_head(key, pos, on_text)
+    local field, part = string.match(string.sub(key, #base + 1), '^:wt:([^:]+):([^:]+)$')
+    if field == nil then return end
+    local term = dec(part)
+    local m = text_meta(base, field, term)
+    local ok = m ~= nil
+    if ok then
+      local flat = all_postings(base, field, term)
+      local score_of = {}
+      for i = 1, #flat, 2 do score_of[flat[i]] = tonumber(flat[i + 1]) end
+      ok = #flat / 2 == m.df
+      local head = redis.call('ZRANGE', key, 0, -1, 'WITHSCORES')
+      for i = 1, #head, 2 do
+        local s = score_of[head[i]]
+        if s == nil or head_q(posting_len(s), posting_tf(s)) ~= tonumber(head[i + 1]) then ok = false end
+      end
+    end
+    if not ok then on_text('wrong-text-head', pos, field, term, 0) end
   end
 
   -- Walks whole structures (ARGV[4] = 0) within the member budget, or the given members of KEYS[3].
@@ -81,9 +119,11 @@ local function structure_walker(base, spec)
         if mode == 'S' then present = redis.call('SISMEMBER', key, m) == 1
         elseif mode == 'H' then present = redis.call('HEXISTS', key, m) == 1
         else present = redis.call('ZSCORE', key, m) ~= false end
-        if present then check(mode, key, 1, m, on_stale, on_orphan) end
+        if present and mode ~= 'T' then check(mode, key, 1, m, on_stale, on_orphan) end
       end
-      if mode == 'Z' then
+      if mode == 'T' then
+        check_head(key, 1, on_text)
+      elseif mode == 'Z' then
         local members = { unpack(ARGV, 5, 4 + count) }
         local flat = {}
         for i, s in ipairs(redis.call('ZMSCORE', key, unpack(members))) do
@@ -120,6 +160,10 @@ local function structure_walker(base, spec)
           elseif mode == 'H' then members = redis.call('HKEYS', key)
           elseif mode == 'O' then members = { key }
           else members = redis.call('ZRANGE', key, 0, -1) end
+          if mode == 'T' then
+            check_head(key, pos, on_text)
+            members = {}
+          end
           for _, m in ipairs(members) do check(mode, key, pos, m, on_stale, on_orphan) end
           if mode == 'Z' and string.sub(key, #base + 1, #base + 3) == ':w:' then
             check_text(key, pos, redis.call('ZRANGE', key, 0, -1, 'WITHSCORES'), on_text)

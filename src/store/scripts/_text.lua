@@ -50,7 +50,10 @@ local function text_stats(base, X)
     g.n[f], g.l[f], g.d[f] = tonumber(v[1] or '0'), tonumber(v[2] or '0'), {}
   end
   local function df(f, t)
-    if g.d[f][t] == nil then g.d[f][t] = redis.call('ZCARD', base .. ':w:' .. f .. ':' .. enc(t)) end
+    if g.d[f][t] == nil then
+      local m = text_meta(base, f, t)
+      g.d[f][t] = m and m.df or redis.call('ZCARD', base .. ':w:' .. f .. ':' .. enc(t))
+    end
   end
   local function walk(node)
     if node.y == 't' then
@@ -98,6 +101,56 @@ local function ids_of(map)
   return list
 end
 
+local id_hashes = {}
+
+-- Calls fn(id, score) for each posting of term t in field f (score nil unless with_scores), of the
+-- candidate ids `cand`, or of every object when cand is nil: a big term's candidates are looked
+-- up bucket by bucket.
+local function read_postings(base, f, t, cand, with_scores, fn)
+  if cand == nil then
+    for _, key in ipairs(posting_keys(base, f, t)) do
+      if with_scores then
+        local flat = redis.call('ZRANGE', key, 0, -1, 'WITHSCORES')
+        for i = 1, #flat, 2 do fn(flat[i], tonumber(flat[i + 1])) end
+      else
+        for _, id in ipairs(redis.call('ZRANGE', key, 0, -1)) do fn(id, nil) end
+      end
+    end
+    return
+  end
+  local prefix = base .. ':w:' .. f .. ':' .. enc(t)
+  local m = text_meta(base, f, t)
+  local groups
+  if m then
+    groups = {}
+    for _, id in ipairs(cand) do
+      local h = id_hashes[id]
+      if h == nil then
+        h = posting_hash(id)
+        id_hashes[id] = h
+      end
+      local j = h % m.B
+      local list = groups[j]
+      if list == nil then
+        list = {}
+        groups[j] = list
+      end
+      list[#list + 1] = id
+    end
+  else
+    groups = { [''] = cand }
+  end
+  for j, list in pairs(groups) do
+    local key = j == '' and prefix or prefix .. ':' .. j
+    for at = 1, #list, 4000 do
+      local chunk = { unpack(list, at, math.min(at + 3999, #list)) }
+      for i, sc in ipairs(redis.call('ZMSCORE', key, unpack(chunk))) do
+        if sc then fn(chunk[i], tonumber(sc)) end
+      end
+    end
+  end
+end
+
 -- The evaluator of X on one partition: eval(node, cand) returns id -> BM25 score of the objects
 -- matching the node (among the candidate ids when cand is given). stream_of(id, field) reads an
 -- object's token stream (for phrases); universe(cand) returns id -> 0 for the candidate ids, or for
@@ -123,26 +176,14 @@ local function text_engine(base, X, stream_of, universe, total)
 
   -- Adds the BM25 contribution of term t in field f to acc, for the candidates (or all postings).
   local function add_term(acc, f, t, cand)
-    local key = base .. ':w:' .. f .. ':' .. enc(t)
     local F, d = info[f], df(f, t)
     local idf = math.log(1 + (F.n - d + 0.5) / (d + 0.5))
     local norm, scale = k1 * (1 - b), k1 * b / F.avg
-    local function add(id, packed)
+    read_postings(base, f, t, cand, true, function(id, packed)
       local tf = packed % 1024
       local len = (packed - tf) / 1024
       acc[id] = (acc[id] or 0) + F.w * idf * tf * (k1 + 1) / (tf + norm + scale * len)
-    end
-    if cand == nil then
-      local flat = redis.call('ZRANGE', key, 0, -1, 'WITHSCORES')
-      for i = 1, #flat, 2 do add(flat[i], tonumber(flat[i + 1])) end
-      return
-    end
-    for at = 1, #cand, 4000 do
-      local chunk = { unpack(cand, at, math.min(at + 3999, #cand)) }
-      for i, s in ipairs(redis.call('ZMSCORE', key, unpack(chunk))) do
-        if s then add(chunk[i], tonumber(s)) end
-      end
-    end
+    end)
   end
 
   local estimates = {}
@@ -203,17 +244,7 @@ local function text_engine(base, X, stream_of, universe, total)
       return out
     end
     for _, a in ipairs(alts_of(node)) do
-      local key = base .. ':w:' .. a[1] .. ':' .. enc(a[2])
-      if cand == nil then
-        for _, id in ipairs(redis.call('ZRANGE', key, 0, -1)) do out[id] = true end
-      else
-        for at = 1, #cand, 4000 do
-          local chunk = { unpack(cand, at, math.min(at + 3999, #cand)) }
-          for i, sc in ipairs(redis.call('ZMSCORE', key, unpack(chunk))) do
-            if sc then out[chunk[i]] = true end
-          end
-        end
-      end
+      read_postings(base, a[1], a[2], cand, false, function(id) out[id] = true end)
     end
     return out
   end
@@ -268,11 +299,12 @@ local function text_engine(base, X, stream_of, universe, total)
     return acc
   end
 
-  -- The score a (field, term) posting with this tf and length adds (for bounds).
-  local function contribution(f, t, tf, len)
+  -- The most a (field, term) posting with tf at most maxtf and length / tf at least r adds:
+  -- tf (k1 + 1) / (tf + k1 (1 - b) + k1 b len / avg) <= (k1 + 1) / (1 + k1 (1 - b) / maxtf + k1 b r / avg).
+  local function bound(f, t, maxtf, r)
     local F, d = info[f], df(f, t)
     local idf = math.log(1 + (F.n - d + 0.5) / (d + 0.5))
-    return F.w * idf * tf * (k1 + 1) / (tf + k1 * (1 - b) + k1 * b / F.avg * len)
+    return F.w * idf * (k1 + 1) / (1 + k1 * (1 - b) / maxtf + k1 * b * r / F.avg)
   end
 
   -- The postings of positive words and phrase terms (not under NOT), each with the number of
@@ -311,7 +343,7 @@ local function text_engine(base, X, stream_of, universe, total)
     total = total,
     eval = eval,
     estimate = estimate,
-    contribution = contribution,
+    bound = bound,
     positive_lists = positive_lists,
     -- every object matching X with its BM25 score: a table id -> score
     hits = function() return eval(X.n, nil) end,
@@ -320,10 +352,11 @@ end
 
 -- The k best matches of the engine's query (score descending, id ascending; only those `before`
 -- puts after `after` when given) that keep(id) accepts, as items {id, v = score}, without reading every
--- posting: the positive postings are read in length order, a chunk at a time, every new object
--- is scored exactly, and reading stops once the k-th best beats what any unseen object could
--- still score (Fagin's threshold algorithm; a posting's unseen rest scores at most its term's
--- largest tf at the length reached). Returns nil when the query suits a full evaluation better.
+-- posting: every positive posting list is read at its best end (a small term's whole set, a big
+-- term's head), each object met is scored exactly, and the answer stands when the k-th best beats
+-- what an object met nowhere could score (a threshold algorithm in one round: past a big term's head
+-- cut T, a posting has length / tf >= T / 1024, which bounds its part of the score whatever k1, b
+-- and the average length). Returns nil when the query suits a full evaluation better.
 local FULL_EVALUATION_MAX = 400
 local function text_top(engine, k, keep, before, after)
   local base, X, total = engine.base, engine.X, engine.total
@@ -339,10 +372,8 @@ local function text_top(engine, k, keep, before, after)
     if node.y == 'a' then return any end
     return all
   end
-  -- bounds shrink with length only when lengths count (b > 0) and tf saturates (k1 > 0)
-  if not covered(X.n) or X.b <= 0 or X.k1 <= 0 then return nil end
-  -- a full evaluation reads about this many postings; few are cheaper than rounds of reads, and
-  -- the reads below give up (nil) once they have cost more than a full evaluation would
+  if not covered(X.n) or X.b < 0 or X.k1 < 0 then return nil end
+  -- a full evaluation reads about this many postings; few are cheaper than the reads below
   local budget = engine.estimate(X.n)
   if X.g then
     -- the estimate counts documents of every partition: scale it to this one's share
@@ -353,14 +384,24 @@ local function text_top(engine, k, keep, before, after)
   if budget <= FULL_EVALUATION_MAX then return nil end
   local lists = engine.positive_lists(X.n)
   if #lists == 0 or #lists > 32 then return nil end
+  local seen, fresh, threshold = {}, {}, 0
   for _, L in ipairs(lists) do
-    L.size = redis.call('ZCARD', L.key)
-    L.pos = 0
-    L.maxtf = tonumber(redis.call('HGET', base .. ':wm:' .. L.f, L.t) or '1')
+    local m = text_meta(base, L.f, L.t)
+    local key = L.key
+    if m then key = base .. ':wt:' .. L.f .. ':' .. enc(L.t) end
+    for _, id in ipairs(redis.call('ZRANGE', key, 0, -1)) do
+      if not seen[id] then
+        seen[id] = true
+        fresh[#fresh + 1] = id
+      end
+    end
+    if m and m.T < NO_CUT then
+      local maxtf = tonumber(redis.call('HGET', base .. ':wm:' .. L.f, L.t) or '1')
+      threshold = threshold + L.m * engine.bound(L.f, L.t, maxtf, m.T / 1024)
+    end
   end
-  local seen, items, chunk = {}, {}, 16
-  local function score_fresh(fresh)
-    if #fresh == 0 then return end
+  local items = {}
+  if #fresh > 0 then
     for id, score in pairs(engine.eval(X.n, fresh)) do
       if keep(id) then
         local it = { id = id, v = score }
@@ -368,61 +409,10 @@ local function text_top(engine, k, keep, before, after)
       end
     end
   end
-  local function take(flat, fresh)
-    for i = 1, #flat, 2 do
-      local id = flat[i]
-      if not seen[id] then
-        seen[id] = true
-        fresh[#fresh + 1] = id
-      end
-    end
-  end
-  local work = 0
-  while true do
-    if work > budget then return nil end
-    local fresh, threshold, open = {}, 0, {}
-    for _, L in ipairs(lists) do
-      if L.pos < L.size then
-        local flat = redis.call('ZRANGE', L.key, L.pos, L.pos + chunk - 1, 'WITHSCORES')
-        L.pos = L.pos + #flat / 2
-        work = work + #flat / 2
-        take(flat, fresh)
-        if L.pos < L.size and #flat > 0 then
-          local packed = tonumber(flat[#flat])
-          L.len = (packed - packed % 1024) / 1024
-          L.bound = L.m * engine.contribution(L.f, L.t, L.maxtf, L.len)
-          threshold = threshold + L.bound
-          open[#open + 1] = L
-        end
-      end
-    end
-    score_fresh(fresh)
-    work = work + #fresh * (#lists - 1)
-    if #open == 0 then break end
-    if #items >= k then
-      items = top(items, k, before)
-      local kth = items[k].v
-      if kth > threshold * (1 + 1e-12) + 1e-12 then break end
-      if kth >= threshold * (1 - 1e-12) - 1e-12 then
-        -- the k-th ties with the best an unseen object could score: such an object sits at its
-        -- list's current length in every open list, so the rest of that length in one list holds
-        -- every candidate; score those and stop
-        local best, count
-        for _, L in ipairs(open) do
-          if L.bound > 0 then
-            local n = redis.call('ZCOUNT', L.key, L.len * 1024, L.len * 1024 + 1023)
-            if count == nil or n < count then best, count = L, n end
-          end
-        end
-        if best ~= nil then
-          local tied = {}
-          take(redis.call('ZRANGEBYSCORE', best.key, best.len * 1024, best.len * 1024 + 1023, 'WITHSCORES'), tied)
-          score_fresh(tied)
-          break
-        end
-      end
-    end
-    chunk = math.min(chunk * 2, 1024)
-  end
-  return top(items, k, before)
+  -- nothing unread: the matches met are all there are
+  if threshold == 0 then return top(items, k, before) end
+  if #items < k then return nil end
+  items = top(items, k, before)
+  if items[k].v > threshold * (1 + 1e-12) + 1e-12 then return items end
+  return nil
 end

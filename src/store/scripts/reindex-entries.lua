@@ -2,13 +2,14 @@
 -- only when the object it names, read in this same call, does not call for it, so an entry a
 -- concurrent write made is never removed. Also puts object hashes missing from the ids set back
 -- into it (their entries follow in the objects pass) and drops expiry entries without an object;
--- puts text terms back into their dictionary and raises tf bounds below a posting's tf.
+-- puts text terms back into their dictionary, raises tf bounds below a posting's tf, and recounts
+-- the text terms it touched (rebuilding big terms' heads).
 -- KEYS[1] ids: the partition's sorted set of ids (score 0); the partition's hash tag is its prefix
 -- KEYS[2] expiry: the partition's sorted set of expiry times (ms) by id
 -- KEYS[3..] structures: the structures to repair, all in the partition's slot
 -- ARGV[1] spec: the model's index description (JSON, see src/store/schema.ts)
 -- ARGV[2] modes: one letter per structure: S equality set, Z sorted set of ids, L sorted set of
---   lexical members, H unique hash, E expiry set, O object hash
+--   lexical members, H unique hash, E expiry set, O object hash, T big text term's head
 -- ARGV[3] budget: the most members to check in a call of whole structures; bigger structures are
 --   returned to be walked with a cursor, and the call stops before the structure that would pass it
 -- ARGV[4] count: 0 to repair whole structures, or n to check only the n members that follow, of
@@ -21,6 +22,7 @@
 local base = string.sub(KEYS[1], 1, -5)
 local walk = structure_walker(base, cjson.decode(ARGV[1]))
 local repairs = {}
+local touched = {}
 local done, big, bad = walk(function(mode, key, pos, m, id, term, reason)
   if mode == 'S' then
     redis.call('SREM', key, m)
@@ -28,12 +30,9 @@ local done, big, bad = walk(function(mode, key, pos, m, id, term, reason)
     redis.call('HDEL', key, m)
   else
     redis.call('ZREM', key, m)
-    -- the last posting of a text term gone: the term leaves the dictionary and the tf bounds
-    local field, part = string.match(string.sub(key, #base + 1), '^:w:([^:]+):(.*)$')
-    if field and redis.call('EXISTS', key) == 0 then
-      dict_remove(base, field, dec(part))
-      redis.call('HDEL', base .. ':wm:' .. field, dec(part))
-    end
+    -- a text posting gone: its term is recounted at the end
+    local field, part = string.match(string.sub(key, #base + 1), '^:w:([^:]+):([^:]+)')
+    if field then touched[field .. '\0' .. dec(part)] = { field, dec(part) } end
   end
   repairs[#repairs + 1] = { 'stale-entry', pos, id, term, reason }
 end, function(kind, key, pos, id)
@@ -46,9 +45,12 @@ end, function(kind, key, pos, id)
 end, function(kind, pos, field, term, tf)
   if kind == 'missing-dictionary-term' then
     dict_add(base, field, term)
+  elseif kind == 'wrong-text-head' then
+    touched[field .. '\0' .. term] = { field, term }
   else
     redis.call('HSET', base .. ':wm:' .. field, term, tf)
   end
   repairs[#repairs + 1] = { kind, pos, '', term, '' }
 end)
+for _, ft in pairs(touched) do refresh_term(base, ft[1], ft[2]) end
 return { done, big, bad, repairs }

@@ -8,7 +8,7 @@
 -- KEYS[3..] structures: the structures to check, all in the partition's slot
 -- ARGV[1] spec: the model's index description (JSON, see src/store/schema.ts)
 -- ARGV[2] modes: one letter per structure: S equality set, Z sorted set of ids, L sorted set of
---   lexical members, H unique hash, E expiry set, O object hash
+--   lexical members, H unique hash, E expiry set, O object hash, T big text term's head
 -- ARGV[3] budget: the most members to check in a call of whole structures; bigger structures are
 --   returned to be walked with a cursor, and the call stops before the structure that would pass it
 -- ARGV[4] count: 0 to check whole structures, or n to check only the n members that follow, of
