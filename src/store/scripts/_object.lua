@@ -143,8 +143,8 @@ end
 -- becomes a skiplist, ~90). A term past that is "big": its postings are spread over B buckets
 -- `<base>:w:<field>:<term>:<j>` by posting_hash(id) % B (B a power of two, doubled when a bucket
 -- passes BUCKET_MAX), and its head `<base>:wt:<field>:<term>` holds the postings of lowest
--- q = floor(length * 1024 / tf), at most HEAD_MAX of them, scored q: every posting with q below the
--- cut T is in the head, so top-k reads bound what the rest can score. `<base>:wc:<field>` maps a big
+-- q = floor(length * 1024 / tf), at most HEAD_MAX of them, scored head_q(): every posting scored
+-- below the cut T is in the head, so top-k reads bound what the rest can score. `<base>:wc:<field>` maps a big
 -- term to "B T df".
 local SMALL_MAX = 128
 local BUCKET_MAX = 128
@@ -152,16 +152,24 @@ local HEAD_MAX = 120
 local HEAD_MIN = 40
 local NO_CUT = 1e15
 
--- A cheap hash of an id's length and last six bytes (ids often differ at the end).
+-- A cheap hash of an id's length and last four bytes (ids often differ at the end; one string.byte call).
 local function posting_hash(id)
-  local n = #id
-  local h = n
-  for i = math.max(1, n - 5), n do h = (h * 131 + string.byte(id, i)) % 2147483648 end
-  return h
+  local a, b, c, d = string.byte(id, -4, -1)
+  return (((#id * 131 + a) * 131 + (b or 7)) * 131 + (c or 11)) * 131 + (d or 13)
 end
 
+-- A head entry's score: q = floor(length * 1024 / tf), then tf (q * 1024 + tf); both come back
+-- from it (see head_posting), so a head read scores without looking the posting up.
 local function head_q(len, tf)
-  return math.floor(len * 1024 / tf)
+  return math.floor(len * 1024 / tf) * 1024 + tf
+end
+
+-- The length and tf of a head entry's score: len * 1024 lies in [q * tf, q * tf + tf), which holds
+-- one multiple of 1024 since tf < 1024.
+local function head_posting(hs)
+  local tf = hs % 1024
+  local q = (hs - tf) / 1024
+  return math.ceil(q * tf / 1024), tf
 end
 
 local function posting_tf(score)

@@ -143,8 +143,10 @@ local function read_postings(base, f, t, cand, with_scores, fn)
   for j, list in pairs(groups) do
     local key = j == '' and prefix or prefix .. ':' .. j
     for at = 1, #list, 4000 do
-      local chunk = { unpack(list, at, math.min(at + 3999, #list)) }
-      for i, sc in ipairs(redis.call('ZMSCORE', key, unpack(chunk))) do
+      local chunk = #list <= 4000 and list or { unpack(list, at, math.min(at + 3999, #list)) }
+      local scores = redis.call('ZMSCORE', key, unpack(chunk))
+      for i = 1, #chunk do
+        local sc = scores[i]
         if sc then fn(chunk[i], tonumber(sc)) end
       end
     end
@@ -212,7 +214,7 @@ local function text_engine(base, X, stream_of, universe, total)
     return e
   end
 
-  local eval, present
+  local eval
   local function phrase(f, seq, cand)
     local order = {}
     for i, item in ipairs(seq) do order[i] = item end
@@ -231,20 +233,6 @@ local function text_engine(base, X, stream_of, universe, total)
     for id, s in pairs(acc) do
       local stream = stream_of(id, f)
       if stream and has_phrase(split_stream(stream), seq) then out[id] = s end
-    end
-    return out
-  end
-
-  -- The objects matching a node (id -> true): a word's postings read without scores, anything
-  -- else evaluated.
-  present = function(node, cand)
-    local out = {}
-    if node.y ~= 't' then
-      for id in pairs(eval(node, cand)) do out[id] = true end
-      return out
-    end
-    for _, a in ipairs(alts_of(node)) do
-      read_postings(base, a[1], a[2], cand, false, function(id) out[id] = true end)
     end
     return out
   end
@@ -278,25 +266,31 @@ local function text_engine(base, X, stream_of, universe, total)
           for id in pairs(eval(c, ids_of(acc))) do acc[id] = nil end
         end
       else
-        -- matches first (ids only where the child is a word), then scores for the matches alone
-        local kept = present(pos[1], cand)
+        -- the rarest side's matches with their scores, then each other side's scores for the
+        -- matches so far (an object it does not match drops out)
+        acc = eval(pos[1], cand)
         for i = 2, #pos do
-          if next(kept) == nil then break end
-          kept = present(pos[i], ids_of(kept))
+          if next(acc) == nil then break end
+          local more = eval(pos[i], ids_of(acc))
+          for id, s in pairs(acc) do
+            local add = more[id]
+            acc[id] = add and s + add or nil
+          end
         end
         for _, c in ipairs(neg) do
-          if next(kept) == nil then break end
-          for id in pairs(eval(c, ids_of(kept))) do kept[id] = nil end
-        end
-        local matches = ids_of(kept)
-        if #matches > 0 then
-          for _, c in ipairs(pos) do
-            for id, s in pairs(eval(c, matches)) do acc[id] = (acc[id] or 0) + s end
-          end
+          if next(acc) == nil then break end
+          for id in pairs(eval(c, ids_of(acc))) do acc[id] = nil end
         end
       end
     end
     return acc
+  end
+
+  -- The score a (field, term) posting with this tf and length adds.
+  local function part(f, t, tf, len)
+    local F, d = info[f], df(f, t)
+    local idf = math.log(1 + (F.n - d + 0.5) / (d + 0.5))
+    return F.w * idf * tf * (k1 + 1) / (tf + k1 * (1 - b) + k1 * b / F.avg * len)
   end
 
   -- The most a (field, term) posting with tf at most maxtf and length / tf at least r adds:
@@ -344,6 +338,7 @@ local function text_engine(base, X, stream_of, universe, total)
     eval = eval,
     estimate = estimate,
     bound = bound,
+    part = part,
     positive_lists = positive_lists,
     -- every object matching X with its BM25 score: a table id -> score
     hits = function() return eval(X.n, nil) end,
@@ -352,11 +347,14 @@ end
 
 -- The k best matches of the engine's query (score descending, id ascending; only those `before`
 -- puts after `after` when given) that keep(id) accepts, as items {id, v = score}, without reading every
--- posting: every positive posting list is read at its best end (a small term's whole set, a big
--- term's head), each object met is scored exactly, and the answer stands when the k-th best beats
--- what an object met nowhere could score (a threshold algorithm in one round: past a big term's head
--- cut T, a posting has length / tf >= T / 1024, which bounds its part of the score whatever k1, b
--- and the average length). Returns nil when the query suits a full evaluation better.
+-- posting (a threshold algorithm): every positive posting list is read at its best end (a small
+-- term's whole set, a big term's head, both with each posting's length and tf), the objects met
+-- are scored exactly (for a word or an OR of words, only those whose known part plus the bounds
+-- of the lists that did not show them could reach the k-th best), and the answer stands when the
+-- k-th best beats what an object met nowhere could score: past a big term's head cut, a posting
+-- has length / tf at least the cut's, which bounds its part whatever k1, b and the average length.
+-- Until then the open list cheapest to read is read whole. Returns nil when a full evaluation
+-- suits the query better.
 local FULL_EVALUATION_MAX = 400
 local function text_top(engine, k, keep, before, after)
   local base, X, total = engine.base, engine.X, engine.total
@@ -384,35 +382,121 @@ local function text_top(engine, k, keep, before, after)
   if budget <= FULL_EVALUATION_MAX then return nil end
   local lists = engine.positive_lists(X.n)
   if #lists == 0 or #lists > 32 then return nil end
-  local seen, fresh, threshold = {}, {}, 0
-  for _, L in ipairs(lists) do
-    local m = text_meta(base, L.f, L.t)
-    local key = L.key
-    if m then key = base .. ':wt:' .. L.f .. ':' .. enc(L.t) end
-    for _, id in ipairs(redis.call('ZRANGE', key, 0, -1)) do
-      if not seen[id] then
-        seen[id] = true
-        fresh[#fresh + 1] = id
-      end
+  -- a word or an OR of words scores the sum of its lists' parts: an object's known parts bound it
+  local function sum_of_parts(node)
+    if node.y == 't' then return true end
+    if node.y ~= 'o' then return false end
+    for _, c in ipairs(node.c) do
+      if not sum_of_parts(c) then return false end
     end
-    if m and m.T < NO_CUT then
-      local maxtf = tonumber(redis.call('HGET', base .. ':wm:' .. L.f, L.t) or '1')
-      threshold = threshold + L.m * engine.bound(L.f, L.t, maxtf, m.T / 1024)
+    return true
+  end
+  local partial = sum_of_parts(X.n) and after == nil
+  local known, order = {}, {}
+  local function note(i, id, part)
+    local K = known[id]
+    if K == nil then
+      K = { s = 0 }
+      known[id] = K
+      order[#order + 1] = id
+    end
+    if not K[i] then
+      K[i] = true
+      K.s = K.s + part
     end
   end
-  local items = {}
-  if #fresh > 0 then
-    for id, score in pairs(engine.eval(X.n, fresh)) do
-      if keep(id) then
-        local it = { id = id, v = score }
+  local open = {}
+  for i, L in ipairs(lists) do
+    L.i = i
+    local m = text_meta(base, L.f, L.t)
+    if m then
+      local flat = redis.call('ZRANGE', base .. ':wt:' .. L.f .. ':' .. enc(L.t), 0, -1, 'WITHSCORES')
+      for j = 1, #flat, 2 do
+        local len, tf = head_posting(tonumber(flat[j + 1]))
+        note(i, flat[j], L.m * engine.part(L.f, L.t, tf, len))
+      end
+      if m.T < NO_CUT then
+        local maxtf = tonumber(redis.call('HGET', base .. ':wm:' .. L.f, L.t) or '1')
+        L.bound = L.m * engine.bound(L.f, L.t, maxtf, math.floor(m.T / 1024) / 1024)
+        L.df = m.df
+        open[#open + 1] = L
+      end
+    else
+      local flat = redis.call('ZRANGE', L.key, 0, -1, 'WITHSCORES')
+      for j = 1, #flat, 2 do
+        local packed = tonumber(flat[j + 1])
+        note(i, flat[j], L.m * engine.part(L.f, L.t, posting_tf(packed), posting_len(packed)))
+      end
+    end
+  end
+  table.sort(open, function(x, y) return x.df < y.df end)
+  local work = #order
+  local items, exact, kept = {}, {}, {}
+  local function keeps(id)
+    local yes = kept[id]
+    if yes == nil then
+      yes = keep(id)
+      kept[id] = yes
+    end
+    return yes
+  end
+  local function score(ids)
+    if #ids == 0 then return end
+    work = work + #ids * #lists
+    for id, v in pairs(engine.eval(X.n, ids)) do
+      if keeps(id) then
+        local it = { id = id, v = v }
         if after == nil or before(after, it) then items[#items + 1] = it end
       end
     end
+    for _, id in ipairs(ids) do exact[id] = true end
   end
-  -- nothing unread: the matches met are all there are
-  if threshold == 0 then return top(items, k, before) end
-  if #items < k then return nil end
-  items = top(items, k, before)
-  if items[k].v > threshold * (1 + 1e-12) + 1e-12 then return items end
-  return nil
+  local at = 1
+  while true do
+    local threshold = 0
+    for j = at, #open do threshold = threshold + open[j].bound end
+    local need = {}
+    if partial then
+      -- the k-th best known part among kept objects: an object whose part plus the bounds of
+      -- the open lists that did not show it stays below cannot be among the k best
+      local parts = {}
+      for _, id in ipairs(order) do
+        if keeps(id) then parts[#parts + 1] = known[id].s end
+      end
+      local floor = 0
+      if #parts >= k then
+        table.sort(parts, function(x, y) return x > y end)
+        floor = parts[k] * (1 - 1e-12) - 1e-12
+      end
+      for _, id in ipairs(order) do
+        local K = known[id]
+        if not exact[id] then
+          local most = K.s
+          for j = at, #open do
+            if not K[open[j].i] then most = most + open[j].bound end
+          end
+          if most > floor then need[#need + 1] = id end
+        end
+      end
+    else
+      for _, id in ipairs(order) do
+        if not exact[id] then need[#need + 1] = id end
+      end
+    end
+    score(need)
+    if work > budget then return nil end
+    if threshold == 0 then return top(items, k, before) end
+    if #items >= k then
+      items = top(items, k, before)
+      if items[k].v > threshold * (1 + 1e-12) + 1e-12 then return items end
+    end
+    -- the open list cheapest to read, read whole: its unseen postings are known from now on
+    local L = open[at]
+    work = work + L.df
+    if work > budget then return nil end
+    read_postings(base, L.f, L.t, nil, true, function(id, packed)
+      note(L.i, id, L.m * engine.part(L.f, L.t, posting_tf(packed), posting_len(packed)))
+    end)
+    at = at + 1
+  end
 end
