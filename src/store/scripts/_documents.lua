@@ -1,7 +1,7 @@
 -- Documents of a standalone text index (src/search/text-index.ts), inlined after _object.lua. A
 -- partition keeps every document in one hash `<base>:docs`, id -> record: one slot per field of
 -- the index, in declaration order, joined by \30; a slot is empty when the document has no value
--- for the field, else '+' and the field's token stream (see text_update). The source texts, when
+-- for the field, else '+' and the field's token stream (see text_stage). The source texts, when
 -- the index keeps them, are in `<base>:src` (id -> JSON). Postings, dictionaries and statistics are
 -- the ones text fields of models use.
 
@@ -20,8 +20,9 @@ local function record_streams(record, count)
   return out
 end
 
--- Moves the postings of document `id` from record `a` to record `b` (either may be nil).
-local function move_document(base, fields, id, a, b)
+-- Stages the move of document `id`'s postings from record `a` to record `b` (either may be nil)
+-- in a text batch (see text_batch; text_commit applies it).
+local function move_document(batch, fields, id, a, b)
   local before, after = record_streams(a, #fields), record_streams(b, #fields)
-  for i, f in ipairs(fields) do text_update(base, f, id, before[i], after[i]) end
+  for i, f in ipairs(fields) do text_stage(batch, f, id, before[i], after[i]) end
 end

@@ -101,8 +101,6 @@ local function ids_of(map)
   return list
 end
 
-local id_hashes = {}
-
 -- Calls fn(id, score) for each posting of term t in field f (score nil unless with_scores), of the
 -- candidate ids `cand`, or of every object when cand is nil: a big term's candidates are looked
 -- up bucket by bucket.
@@ -124,12 +122,7 @@ local function read_postings(base, f, t, cand, with_scores, fn)
   if m then
     groups = {}
     for _, id in ipairs(cand) do
-      local h = id_hashes[id]
-      if h == nil then
-        h = posting_hash(id)
-        id_hashes[id] = h
-      end
-      local j = h % m.B
+      local j = posting_hash(id) % m.B
       local list = groups[j]
       if list == nil then
         list = {}

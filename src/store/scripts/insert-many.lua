@@ -10,7 +10,7 @@
 -- ARGV[3] batch: JSON {o: [[id, hash key, [field, value, ...]], ...], g: [[kind, key, [values]], ...]}
 --   with entry group kinds S (set members), Z (score, member pairs), L (term, id pairs of a lexical
 --   index: member lexm(term, id), score 0) and U (unique hash term, id pairs); text fields are indexed
---   here from their token streams (`$w:<field>`, see text_update in _object.lua)
+--   here from their token streams (`$w:<field>`, see text_stage in _object.lua)
 -- returns integer: the number of objects inserted
 -- error E_EXISTS: an object with one of the ids exists (detail: its id)
 -- error E_UNIQUE_VIOLATION: a unique value is taken (detail: constraint name and owner id)
@@ -54,14 +54,16 @@ local function call_chunked(command, key, values)
 end
 
 local texts = cjson.decode(ARGV[1]).t
+local texts_batch = text_batch(base)
 for _, o in ipairs(objects) do
   redis.call('HSET', o[2], '$v', '1', unpack(o[3]))
   if #texts > 0 then
     local flat, streams = o[3], {}
     for j = 1, #flat, 2 do streams[flat[j]] = flat[j + 1] end
-    for _, name in ipairs(texts) do text_update(base, name, o[1], nil, streams['$w:' .. name]) end
+    for _, name in ipairs(texts) do text_stage(texts_batch, name, o[1], nil, streams['$w:' .. name]) end
   end
 end
+text_commit(texts_batch)
 for _, g in ipairs(groups) do
   local kind, values = g[1], g[3]
   if kind == 'L' then

@@ -8,6 +8,7 @@
 -- @include _documents.lua
 local base = string.match(KEYS[1], '^(.*):[^:]*$')
 local fields = cjson.decode(ARGV[1])
+local batch = text_batch(base)
 local added = 0
 for _, item in ipairs(cjson.decode(ARGV[2])) do
   local id, record, source = item[1], item[2], item[3]
@@ -16,7 +17,7 @@ for _, item in ipairs(cjson.decode(ARGV[2])) do
     old = nil
     added = added + 1
   end
-  move_document(base, fields, id, old, record)
+  move_document(batch, fields, id, old, record)
   redis.call('HSET', KEYS[1], id, record)
   if source ~= '' then
     redis.call('HSET', base .. ':src', id, source)
@@ -24,4 +25,5 @@ for _, item in ipairs(cjson.decode(ARGV[2])) do
     redis.call('HDEL', base .. ':src', id)
   end
 end
+text_commit(batch)
 return added

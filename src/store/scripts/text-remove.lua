@@ -7,15 +7,17 @@
 -- @include _documents.lua
 local base = string.match(KEYS[1], '^(.*):[^:]*$')
 local fields = cjson.decode(ARGV[1])
+local batch = text_batch(base)
 local removed = 0
 for i = 2, #ARGV do
   local id = ARGV[i]
   local old = redis.call('HGET', KEYS[1], id)
   if old then
-    move_document(base, fields, id, old, nil)
+    move_document(batch, fields, id, old, nil)
     redis.call('HDEL', KEYS[1], id)
     redis.call('HDEL', base .. ':src', id)
     removed = removed + 1
   end
 end
+text_commit(batch)
 return removed
