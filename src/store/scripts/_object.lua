@@ -94,11 +94,9 @@ end
 local function stream_counts(stream)
   local tf, len = {}, 0
   if stream == nil then return tf, 0 end
-  for _, t in ipairs(split_stream(stream)) do
-    if t ~= '' then
-      tf[t] = (tf[t] or 0) + 1
-      len = len + 1
-    end
+  for t in string.gmatch(stream, '[^\31]+') do
+    tf[t] = (tf[t] or 0) + 1
+    len = len + 1
   end
   return tf, len
 end
@@ -496,19 +494,25 @@ local function text_stage(batch, name, id, a, b)
     terms = {}
     batch.terms[name] = terms
   end
-  local function op(t, value)
-    local ops = terms[t]
-    if ops == nil then
-      ops = {}
-      terms[t] = ops
-    end
-    ops[id] = value
-  end
   for t in pairs(before) do
-    if after[t] == nil then op(t, false) end
+    if after[t] == nil then
+      local ops = terms[t]
+      if ops == nil then
+        ops = {}
+        terms[t] = ops
+      end
+      ops[id] = false
+    end
   end
   for t, n in pairs(after) do
-    if before[t] ~= n or alen ~= blen then op(t, { id, alen, n, before[t] ~= nil }) end
+    if before[t] ~= n or alen ~= blen then
+      local ops = terms[t]
+      if ops == nil then
+        ops = {}
+        terms[t] = ops
+      end
+      ops[id] = { id, alen, n, before[t] ~= nil }
+    end
   end
   local dn = (b and 1 or 0) - (a and 1 or 0)
   batch.n[name] = (batch.n[name] or 0) + dn

@@ -398,32 +398,54 @@ local function text_top(engine, k, keep, before, after)
       K.s = K.s + part
     end
   end
-  local open = {}
+  -- a list is complete once every posting it has is known; until then L.bound bounds the part
+  -- of a posting it has not shown
+  local heads = {}
   for i, L in ipairs(lists) do
     L.i = i
     local m = text_meta(base, L.f, L.t)
     if m then
-      local flat = redis.call('ZRANGE', base .. ':wt:' .. L.f .. ':' .. enc(L.t), 0, -1, 'WITHSCORES')
-      for j = 1, #flat, 2 do
-        local len, tf = head_posting(tonumber(flat[j + 1]))
-        note(i, flat[j], L.m * engine.part(L.f, L.t, tf, len))
-      end
-      if m.T < NO_CUT then
-        local maxtf = tonumber(redis.call('HGET', base .. ':wm:' .. L.f, L.t) or '1')
-        L.bound = L.m * engine.bound(L.f, L.t, maxtf, math.floor(m.T / 1024) / 1024)
-        L.df = m.df
-        open[#open + 1] = L
-      end
+      L.head = base .. ':wt:' .. L.f .. ':' .. enc(L.t)
+      L.pos, L.df, L.cut = 0, m.df, m.T
+      L.maxtf = tonumber(redis.call('HGET', base .. ':wm:' .. L.f, L.t) or '1')
+      heads[#heads + 1] = L
     else
       local flat = redis.call('ZRANGE', L.key, 0, -1, 'WITHSCORES')
       for j = 1, #flat, 2 do
         local packed = tonumber(flat[j + 1])
         note(i, flat[j], L.m * engine.part(L.f, L.t, posting_tf(packed), posting_len(packed)))
       end
+      L.complete, L.bound = true, 0
     end
   end
-  table.sort(open, function(x, y) return x.df < y.df end)
-  local work = #order
+  -- reads the next `chunk` entries of every head not read to its end
+  local function read_heads(chunk)
+    for _, L in ipairs(heads) do
+      if L.pos >= 0 then
+        local flat = redis.call('ZRANGE', L.head, L.pos, L.pos + chunk - 1, 'WITHSCORES')
+        local last
+        for j = 1, #flat, 2 do
+          last = tonumber(flat[j + 1])
+          local len, tf = head_posting(last)
+          note(L.i, flat[j], L.m * engine.part(L.f, L.t, tf, len))
+        end
+        if #flat < 2 * chunk then
+          -- the head is read: past the cut, length / tf >= cut's q / 1024
+          L.pos = -1
+          if L.cut >= NO_CUT then
+            L.complete, L.bound = true, 0
+          else
+            L.bound = L.m * engine.bound(L.f, L.t, L.maxtf, math.floor(L.cut / 1024) / 1024)
+          end
+        else
+          -- unseen entries score at least the last one read
+          L.pos = L.pos + chunk
+          L.bound = L.m * engine.bound(L.f, L.t, L.maxtf, math.floor(last / 1024) / 1024)
+        end
+      end
+    end
+  end
+  local work = 0
   local items, exact, kept = {}, {}, {}
   local function keeps(id)
     local yes = kept[id]
@@ -444,10 +466,17 @@ local function text_top(engine, k, keep, before, after)
     end
     for _, id in ipairs(ids) do exact[id] = true end
   end
-  local at = 1
+  local chunk = 16
+  read_heads(chunk)
   while true do
-    local threshold = 0
-    for j = at, #open do threshold = threshold + open[j].bound end
+    local threshold, open, reading = 0, {}, false
+    for _, L in ipairs(lists) do
+      if not L.complete then
+        threshold = threshold + L.bound
+        open[#open + 1] = L
+        if L.pos and L.pos >= 0 then reading = true end
+      end
+    end
     local need = {}
     if partial then
       -- the k-th best known part among kept objects: an object whose part plus the bounds of
@@ -465,8 +494,8 @@ local function text_top(engine, k, keep, before, after)
         local K = known[id]
         if not exact[id] then
           local most = K.s
-          for j = at, #open do
-            if not K[open[j].i] then most = most + open[j].bound end
+          for _, L in ipairs(open) do
+            if not K[L.i] then most = most + L.bound end
           end
           if most > floor then need[#need + 1] = id end
         end
@@ -483,13 +512,22 @@ local function text_top(engine, k, keep, before, after)
       items = top(items, k, before)
       if items[k].v > threshold * (1 + 1e-12) + 1e-12 then return items end
     end
-    -- the open list cheapest to read, read whole: its unseen postings are known from now on
-    local L = open[at]
-    work = work + L.df
-    if work > budget then return nil end
-    read_postings(base, L.f, L.t, nil, true, function(id, packed)
-      note(L.i, id, L.m * engine.part(L.f, L.t, posting_tf(packed), posting_len(packed)))
-    end)
-    at = at + 1
+    if reading then
+      chunk = chunk * 4
+      work = work + chunk * #heads
+      read_heads(chunk)
+    else
+      -- the open list cheapest to read, read whole: its unseen postings are known from now on
+      local L = open[1]
+      for _, O in ipairs(open) do
+        if O.df < L.df then L = O end
+      end
+      work = work + L.df
+      if work > budget then return nil end
+      read_postings(base, L.f, L.t, nil, true, function(id, packed)
+        note(L.i, id, L.m * engine.part(L.f, L.t, posting_tf(packed), posting_len(packed)))
+      end)
+      L.complete, L.bound = true, 0
+    end
   end
 end
