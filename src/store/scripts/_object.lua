@@ -139,11 +139,12 @@ end
 -- Postings of a term are one sorted set `<base>:w:<field>:<term>` while the term has at most
 -- SMALL_MAX documents (Redis keeps such a set listpack-encoded, ~8 bytes a posting; a bigger one
 -- becomes a skiplist, ~90). A term past that is "big": its postings are spread over B buckets
--- `<base>:w:<field>:<term>:<j>` by posting_hash(id) % B (B a power of two, doubled when the
--- buckets hold BUCKET_FILL postings on average, so that none passes 128), and its head `<base>:wt:<field>:<term>` holds the postings of lowest
--- q = floor(length * 1024 / tf), at most HEAD_MAX of them, scored head_q(): every posting scored
--- below the cut T is in the head, so top-k reads bound what the rest can score. `<base>:wc:<field>` maps a big
--- term to "B T df".
+-- `<base>:w:<field>:<term>:<j>` by posting_hash(id) % B (B a power of two, grown when the buckets
+-- hold BUCKET_FILL postings on average, so that none passes 128), and its head
+-- `<base>:wt:<field>:<term>` holds at most HEAD_MAX postings of highest impact (see head_score):
+-- every posting scored below the cut T is in the head, so top-k reads bound what the rest can
+-- score. `<base>:wc:<field>` maps a big term to "B T df A Q": A the average length the impacts
+-- were taken with, Q a lower bound of length * 1024 / tf over the postings outside the head.
 local SMALL_MAX = 128
 local BUCKET_FILL = 80
 local HEAD_MAX = 120
@@ -163,18 +164,28 @@ local function posting_hash(id)
   return h
 end
 
--- A head entry's score: q = floor(length * 1024 / tf), then tf (q * 1024 + tf); both come back
--- from it (see head_posting), so a head read scores without looking the posting up.
-local function head_q(len, tf)
-  return math.floor(len * 1024 / tf) * 1024 + tf
+-- A head entry's score: the impact level (the BM25 part of the posting with k1 = 1.2, b = 0.75
+-- and average length A, in 4096 steps from the best), then length and tf, so that a head read in
+-- score order goes from the highest impact down and gives each posting's length and tf back
+-- (head_posting). Lengths stay below 2^20 (positions stop at 10^6).
+local IMPACT_LEVELS = 4096
+local function head_score(len, tf, A)
+  local impact = tf * 2.2 / (tf + 0.3 + 0.9 * len / A)
+  local level = math.min(IMPACT_LEVELS - 1, math.floor((2.2 - impact) * IMPACT_LEVELS / 2.2))
+  return level * 1073741824 + len * 1024 + tf
 end
 
--- The length and tf of a head entry's score: len * 1024 lies in [q * tf, q * tf + tf), which holds
--- one multiple of 1024 since tf < 1024.
+-- The length and tf of a head entry's score, and its impact level.
 local function head_posting(hs)
   local tf = hs % 1024
-  local q = (hs - tf) / 1024
-  return math.ceil(q * tf / 1024), tf
+  local rest = (hs - tf) / 1024
+  local len = rest % 1048576
+  return len, tf, (rest - len) / 1048576
+end
+
+-- length * 1024 / tf, rounded down: past a big term's head, every posting's is at least Q.
+local function length_per_tf(len, tf)
+  return math.floor(len * 1024 / tf)
 end
 
 local function posting_tf(score)
@@ -188,6 +199,11 @@ end
 -- Big-term descriptions read or written in this script call, by meta key and term (false: small).
 local text_metas = {}
 
+local function parse_meta(v)
+  local B, T, df, A, Q = string.match(v, '^(%d+) (%S+) (%d+) (%S+) (%S+)$')
+  return { B = tonumber(B), T = tonumber(T), df = tonumber(df), A = tonumber(A), Q = tonumber(Q) }
+end
+
 local function text_meta(base, f, t)
   local mkey = base .. ':wc:' .. f
   local cache = text_metas[mkey]
@@ -199,8 +215,7 @@ local function text_meta(base, f, t)
   if m == nil then
     local v = redis.call('HGET', mkey, t)
     if v then
-      local B, T, df = string.match(v, '^(%d+) (%S+) (%d+)$')
-      m = { B = tonumber(B), T = tonumber(T), df = tonumber(df) }
+      m = parse_meta(v)
     else
       m = false
     end
@@ -214,7 +229,7 @@ local function text_meta_save(base, f, t, m)
   text_metas[mkey] = text_metas[mkey] or {}
   text_metas[mkey][t] = m or false
   if m then
-    redis.call('HSET', mkey, t, string.format('%d %.17g %d', m.B, m.T, m.df))
+    redis.call('HSET', mkey, t, string.format('%d %.17g %d %.17g %.17g', m.B, m.T, m.df, m.A, m.Q))
   else
     redis.call('HDEL', mkey, t)
   end
@@ -260,12 +275,22 @@ local function fill_buckets(prefix, m, flat)
   end
 end
 
--- Rebuilds a big term's head and cut from its flat {id, score, ...} postings.
+-- A field's average length now (the impact reference of heads built now).
+local function field_average(base, f)
+  local v = redis.call('HMGET', base .. ':ws', 'n:' .. f, 'l:' .. f)
+  local n, l = tonumber(v[1] or '0'), tonumber(v[2] or '0')
+  if n <= 0 or l <= 0 then return 1 end
+  return l / n
+end
+
+-- Rebuilds a big term's head, cut and bound Q from its flat {id, score, ...} postings, with
+-- impacts taken at the field's average length now.
 local function rebuild_head(base, f, t, m, flat)
+  m.A = field_average(base, f)
   local items = {}
   for i = 1, #flat, 2 do
     local score = tonumber(flat[i + 1])
-    items[#items + 1] = { head_q(posting_len(score), posting_tf(score)), flat[i] }
+    items[#items + 1] = { head_score(posting_len(score), posting_tf(score), m.A), flat[i] }
   end
   table.sort(items, function(x, y) return x[1] < y[1] or (x[1] == y[1] and x[2] < y[2]) end)
   local head = base .. ':wt:' .. f .. ':' .. enc(t)
@@ -277,6 +302,11 @@ local function rebuild_head(base, f, t, m, flat)
   end
   if #args > 0 then redis.call('ZADD', head, unpack(args)) end
   m.T = items[HEAD_MAX + 1] and items[HEAD_MAX + 1][1] or NO_CUT
+  m.Q = NO_CUT
+  for i = HEAD_MAX + 1, #items do
+    local len, tf = head_posting(items[i][1])
+    m.Q = math.min(m.Q, length_per_tf(len, tf))
+  end
 end
 
 local function all_postings(base, f, t)
@@ -291,7 +321,7 @@ end
 local function make_big(base, f, t, prefix)
   local flat = redis.call('ZRANGE', prefix, 0, -1, 'WITHSCORES')
   redis.call('DEL', prefix)
-  local m = { B = 1, T = NO_CUT, df = #flat / 2 }
+  local m = { B = 1, T = NO_CUT, df = #flat / 2, A = 1, Q = NO_CUT }
   while m.df / m.B > 32 do m.B = m.B * 2 end
   fill_buckets(prefix, m, flat)
   rebuild_head(base, f, t, m, flat)
@@ -376,12 +406,14 @@ local function apply_term(base, f, t, puts, drops, later)
       for _, p in ipairs(puts) do
         ids[#ids + 1] = p[1]
         score_of[p[1]] = posting_score(p[2], p[3])
-        local hs = head_q(p[2], math.min(p[3], 1023))
+        local tf = math.min(p[3], 1023)
+        local hs = head_score(p[2], tf, m.A)
         if hs < m.T then
           into[#into + 1] = hs
           into[#into + 1] = p[1]
-        elseif p[4] then
-          out[#out + 1] = p[1]
+        else
+          m.Q = math.min(m.Q, length_per_tf(p[2], tf))
+          if p[4] then out[#out + 1] = p[1] end
         end
       end
       for j, list in pairs(by_bucket(m, ids)) do
@@ -413,6 +445,10 @@ local function apply_term(base, f, t, puts, drops, later)
           if over > 0 then
             local popped = redis.call('ZPOPMAX', head, over)
             m.T = tonumber(popped[#popped])
+            for j = 2, #popped, 2 do
+              local len, ptf = head_posting(tonumber(popped[j]))
+              m.Q = math.min(m.Q, length_per_tf(len, ptf))
+            end
           end
         end
       end
@@ -532,10 +568,7 @@ local function text_commit(batch)
       local chunk = { unpack(list, at, math.min(at + 999, #list)) }
       for i, v in ipairs(redis.call('HMGET', mkey, unpack(chunk))) do
         local m = false
-        if v then
-          local B, T, df = string.match(v, '^(%d+) (%S+) (%d+)$')
-          m = { B = tonumber(B), T = tonumber(T), df = tonumber(df) }
-        end
+        if v then m = parse_meta(v) end
         cache[chunk[i]] = m
       end
     end

@@ -54,7 +54,7 @@ local function structure_walker(base, spec)
   end
 
   -- A text posting's term must be in its field's dictionary and its tfs within the term's bound,
-  -- and a big term's postings below its head's cut in the head: checked on the members read (flat
+  -- and a big term's postings below its head's cut in the head, those outside within its bound Q: checked on the members read (flat
   -- member, score list) of a posting set or bucket; on_text(kind, position, field, term, tf).
   local function check_text(key, pos, flat, on_text)
     local rest = string.sub(key, #base + 1)
@@ -75,8 +75,10 @@ local function structure_walker(base, spec)
       local head = base .. ':wt:' .. field .. ':' .. part
       for i = 1, #flat, 2 do
         local score = tonumber(flat[i + 1])
-        local q = head_q(posting_len(score), posting_tf(score))
-        if q < m.T and tonumber(redis.call('ZSCORE', head, flat[i]) or '-1') ~= q then
+        local len, tf = posting_len(score), posting_tf(score)
+        local hs = head_score(len, tf, m.A)
+        local held = tonumber(redis.call('ZSCORE', head, flat[i]) or '-1')
+        if (hs < m.T and held ~= hs) or (held < 0 and length_per_tf(len, tf) < m.Q) then
           on_text('wrong-text-head', pos, field, term, 0)
           return
         end
@@ -100,7 +102,7 @@ local function structure_walker(base, spec)
       local head = redis.call('ZRANGE', key, 0, -1, 'WITHSCORES')
       for i = 1, #head, 2 do
         local s = score_of[head[i]]
-        if s == nil or head_q(posting_len(s), posting_tf(s)) ~= tonumber(head[i + 1]) then ok = false end
+        if s == nil or head_score(posting_len(s), posting_tf(s), m.A) ~= tonumber(head[i + 1]) then ok = false end
       end
     end
     if not ok then on_text('wrong-text-head', pos, field, term, 0) end

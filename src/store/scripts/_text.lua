@@ -286,6 +286,15 @@ local function text_engine(base, X, stream_of, universe, total)
     return F.w * idf * tf * (k1 + 1) / (tf + k1 * (1 - b) + k1 * b / F.avg * len)
   end
 
+  -- The most a (field, term) posting of impact level at least `level` (see head_score, taken at
+  -- average length A) adds with k1 = 1.2 and b = 0.75: at another average length, its part is at
+  -- most avg / A times the impact.
+  local function impact_bound(f, t, level, A)
+    local F, d = info[f], df(f, t)
+    local idf = math.log(1 + (F.n - d + 0.5) / (d + 0.5))
+    return F.w * idf * (2.2 - level * 2.2 / IMPACT_LEVELS) * math.max(1, F.avg / A)
+  end
+
   -- The most a (field, term) posting with tf at most maxtf and length / tf at least r adds:
   -- tf (k1 + 1) / (tf + k1 (1 - b) + k1 b len / avg) <= (k1 + 1) / (1 + k1 (1 - b) / maxtf + k1 b r / avg).
   local function bound(f, t, maxtf, r)
@@ -331,6 +340,7 @@ local function text_engine(base, X, stream_of, universe, total)
     eval = eval,
     estimate = estimate,
     bound = bound,
+    impact_bound = impact_bound,
     part = part,
     positive_lists = positive_lists,
     -- every object matching X with its BM25 score: a table id -> score
@@ -406,7 +416,7 @@ local function text_top(engine, k, keep, before, after)
     local m = text_meta(base, L.f, L.t)
     if m then
       L.head = base .. ':wt:' .. L.f .. ':' .. enc(L.t)
-      L.pos, L.df, L.cut = 0, m.df, m.T
+      L.pos, L.df, L.cut, L.avg, L.q = 0, m.df, m.T, m.A, m.Q
       L.maxtf = tonumber(redis.call('HGET', base .. ':wm:' .. L.f, L.t) or '1')
       heads[#heads + 1] = L
     else
@@ -418,29 +428,34 @@ local function text_top(engine, k, keep, before, after)
       L.complete, L.bound = true, 0
     end
   end
-  -- reads the next `chunk` entries of every head not read to its end
+  -- heads are in impact order for k1 = 1.2, b = 0.75: with those, entries unseen score at most
+  -- the impact of the last one read; with others a head is read whole, and past it length / tf
+  -- is at least the term's Q
+  local standard = X.k1 == 1.2 and X.b == 0.75
   local function read_heads(chunk)
     for _, L in ipairs(heads) do
       if L.pos >= 0 then
-        local flat = redis.call('ZRANGE', L.head, L.pos, L.pos + chunk - 1, 'WITHSCORES')
-        local last
+        local flat = redis.call('ZRANGE', L.head, L.pos, standard and L.pos + chunk - 1 or -1, 'WITHSCORES')
+        local level
         for j = 1, #flat, 2 do
-          last = tonumber(flat[j + 1])
-          local len, tf = head_posting(last)
+          local len, tf
+          len, tf, level = head_posting(tonumber(flat[j + 1]))
           note(L.i, flat[j], L.m * engine.part(L.f, L.t, tf, len))
         end
-        if #flat < 2 * chunk then
-          -- the head is read: past the cut, length / tf >= cut's q / 1024
+        if not standard or #flat < 2 * chunk then
           L.pos = -1
           if L.cut >= NO_CUT then
             L.complete, L.bound = true, 0
+          elseif standard then
+            L.bound = L.m * engine.impact_bound(L.f, L.t, math.floor(L.cut / 1073741824), L.avg)
+          elseif L.q >= NO_CUT then
+            L.complete, L.bound = true, 0
           else
-            L.bound = L.m * engine.bound(L.f, L.t, L.maxtf, math.floor(L.cut / 1024) / 1024)
+            L.bound = L.m * engine.bound(L.f, L.t, L.maxtf, L.q / 1024)
           end
         else
-          -- unseen entries score at least the last one read
           L.pos = L.pos + chunk
-          L.bound = L.m * engine.bound(L.f, L.t, L.maxtf, math.floor(last / 1024) / 1024)
+          L.bound = L.m * engine.impact_bound(L.f, L.t, level, L.avg)
         end
       end
     end
@@ -466,7 +481,7 @@ local function text_top(engine, k, keep, before, after)
     end
     for _, id in ipairs(ids) do exact[id] = true end
   end
-  local chunk = 16
+  local chunk = 32
   read_heads(chunk)
   while true do
     local threshold, open, reading = 0, {}, false
@@ -513,7 +528,7 @@ local function text_top(engine, k, keep, before, after)
       if items[k].v > threshold * (1 + 1e-12) + 1e-12 then return items end
     end
     if reading then
-      chunk = chunk * 4
+      chunk = HEAD_MAX
       work = work + chunk * #heads
       read_heads(chunk)
     else
