@@ -154,6 +154,7 @@ const scenario: BenchScenario = {
         ctx.log(`run ${String(run + 1)}/${String(ctx.runs)}: index ${String(Math.round(v.rate.at(-1) ?? 0))} vs ${String(Math.round(v.redsRate.at(-1) ?? 0))} docs/s; memory ${((v.mem.at(-1) ?? 0) / 1e6).toFixed(1)} vs ${((v.redsMem.at(-1) ?? 0) / 1e6).toFixed(1)} MB; p50 ${ours.p50.toFixed(3)} vs ${theirs.p50.toFixed(3)} ms; p95 ${ours.p95.toFixed(3)} vs ${theirs.p95.toFixed(3)} ms`);
         await index.drop();
         await unlinkPattern(raw, `{${ctx.prefix}:reds${String(run)}}*`);
+        await lazyFreeDone(raw);
       }
     } finally {
       for (const client of redsClients) client.quit();
@@ -169,6 +170,15 @@ const scenario: BenchScenario = {
     ];
   },
 };
+
+/** Waits until the server has freed what UNLINK handed to its background thread, so that the next run's memory figure starts from a settled base. */
+async function lazyFreeDone(raw: Redis): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    const info = await raw.info('memory');
+    if (/lazyfree_pending_objects:0\b/.test(info)) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
 
 async function unlinkPattern(raw: Redis, pattern: string): Promise<void> {
   let cursor = '0';
