@@ -79,7 +79,7 @@ const scenario: BenchScenario = {
           const measure = (counted: boolean): Promise<{ p50: number; p95: number }> => latencies(queries, (q) => index.search(q, { limit: 10, total: counted }));
           const first = await measure(!topFirst);
           const second = await measure(topFirst);
-          const [top, counted] = topFirst ? [second, first] : [first, second];
+          const [top, counted] = topFirst ? [first, second] : [second, first];
           v.top50.push(top.p50);
           v.top95.push(top.p95);
           v.all50.push(counted.p50);
