@@ -10,8 +10,9 @@
 //   -- ARGV[1] <name>: <what it is>
 //   -- returns <type>: <what>        type: integer | string | string? | integer[] | string[] | unknown
 //   -- error E_CODE: <when>          (zero or more)
-//   -- @include _helpers.lua         (optional: inlines a shared file of the same folder; files whose
-//                                     name starts with "_" are includes, not scripts)
+//   -- @include _helpers.lua         (optional: inlines a shared file of the same folder, once per
+//                                     script, its own includes too; files whose name starts with "_"
+//                                     are includes, not scripts)
 import { readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join, basename } from 'node:path';
 
@@ -31,11 +32,14 @@ function camel(file) {
   return file.replace(/[-_](.)/g, (_, c) => c.toUpperCase());
 }
 
-function expandIncludes(path) {
+function expandIncludes(path, seen = new Set()) {
   const dir = path.slice(0, path.lastIndexOf('/'));
   return readFileSync(path, 'utf8').replace(/^-- @include (\S+)$/gm, (_, file) => {
     if (!file.startsWith('_')) throw new Error(`${path}: only "_" files can be included (${file})`);
-    return readFileSync(join(dir, file), 'utf8').trimEnd();
+    // an include may include others; each file is inlined once per script
+    if (seen.has(file)) return '';
+    seen.add(file);
+    return expandIncludes(join(dir, file), seen).trimEnd();
   });
 }
 
