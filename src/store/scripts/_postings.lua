@@ -268,3 +268,18 @@ local function grow_buckets(base, f, t, prefix, m)
   while m.df > BUCKET_FILL / 2 * m.B do m.B = m.B * 2 end
   fill_buckets(prefix, m, flat)
 end
+
+-- Groups ids by their bucket of big term m: bucket number -> list.
+local function by_bucket(m, ids)
+  local groups = {}
+  for _, id in ipairs(ids) do
+    local j = posting_hash(id) % m.B
+    local list = groups[j]
+    if list == nil then
+      list = {}
+      groups[j] = list
+    end
+    list[#list + 1] = id
+  end
+  return groups
+end

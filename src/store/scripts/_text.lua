@@ -118,21 +118,7 @@ local function read_postings(base, f, t, cand, with_scores, fn)
   end
   local prefix = base .. ':w:' .. f .. ':' .. enc(t)
   local m = text_meta(base, f, t)
-  local groups
-  if m then
-    groups = {}
-    for _, id in ipairs(cand) do
-      local j = posting_hash(id) % m.B
-      local list = groups[j]
-      if list == nil then
-        list = {}
-        groups[j] = list
-      end
-      list[#list + 1] = id
-    end
-  else
-    groups = { [''] = cand }
-  end
+  local groups = m and by_bucket(m, cand) or { [''] = cand }
   for j, list in pairs(groups) do
     local key = j == '' and prefix or prefix .. ':' .. j
     for at = 1, #list, 4000 do

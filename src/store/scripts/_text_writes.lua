@@ -2,21 +2,6 @@
 -- changes applied in a few calls (apply_term), and batches of objects' changes staged and applied
 -- term by term (text_batch, text_stage, text_commit; text_update for one object).
 
--- Groups ids by their bucket of big term m: bucket number -> list.
-local function by_bucket(m, ids)
-  local groups = {}
-  for _, id in ipairs(ids) do
-    local j = posting_hash(id) % m.B
-    local list = groups[j]
-    if list == nil then
-      list = {}
-      groups[j] = list
-    end
-    list[#list + 1] = id
-  end
-  return groups
-end
-
 -- The term leaves the dictionary, the tf bounds and the big-term descriptions.
 local function term_gone(base, f, t)
   dict_remove(base, f, t)
