@@ -122,11 +122,25 @@ async function geoIdsWithoutScript(internals: ModelInternals, leaf: DirectLeaf):
   if (areaWraps(lon, lat, halfW, halfH)) return null;
   const { client } = internals.context;
   const shape = circle ? ['BYRADIUS', leaf.r, 'm'] : ['BYBOX', leaf.w as string, leaf.h as string, 'm'];
+  // one pipeline (one socket write) per partition: both keys share its slot
   const replies = await Promise.all(
-    internals.partitions.map((keys) => Promise.all([client.zcard(keys.expiry), client.call('GEOSEARCH', `${keys.tag}:x:${leaf.f}:${leaf.k}`, 'FROMLONLAT', leaf.lon, leaf.lat, ...shape) as Promise<string[]>])),
+    internals.partitions.map((keys) =>
+      client
+        .pipeline()
+        .zcard(keys.expiry)
+        .call('GEOSEARCH', `${keys.tag}:x:${leaf.f}:${leaf.k}`, 'FROMLONLAT', leaf.lon, leaf.lat, ...shape)
+        .exec(),
+    ),
   );
-  if (replies.some(([expiring]) => expiring > 0)) return null;
-  return replies.map(([, ids]) => ids);
+  const lists: string[][] = [];
+  for (const reply of replies) {
+    const [[countError, expiring] = [null, 0], [searchError, ids] = [null, []]] = reply ?? [];
+    if (countError !== null) throw countError;
+    if (searchError !== null) throw searchError;
+    if (Number(expiring) > 0) return null;
+    lists.push(ids as string[]);
+  }
+  return lists;
 }
 
 /** Every id the query-direct.lua calls of an ids query return, in id order (byte-wise), descending when asked. */
