@@ -316,7 +316,7 @@ local function text_engine(base, X, stream_of, universe, total)
       end
     end
     walk(root)
-    return lists
+    return lists, seen
   end
 
   return {
@@ -324,6 +324,7 @@ local function text_engine(base, X, stream_of, universe, total)
     X = X,
     total = total,
     eval = eval,
+    alts_of = alts_of,
     estimate = estimate,
     bound = bound,
     impact_bound = impact_bound,

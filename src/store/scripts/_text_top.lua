@@ -35,7 +35,7 @@ local function text_top(engine, k, keep, before, after)
     if everywhere > 0 then budget = budget * math.min(1, total / everywhere) end
   end
   if budget <= FULL_EVALUATION_MAX then return nil end
-  local lists = engine.positive_lists(X.n)
+  local lists, by_key = engine.positive_lists(X.n)
   if #lists == 0 or #lists > 32 then return nil end
   -- a word or an OR of words scores the sum of its lists' parts: an object's known parts bound it
   local function sum_of_parts(node)
@@ -56,7 +56,7 @@ local function text_top(engine, k, keep, before, after)
       order[#order + 1] = id
     end
     if not K[i] then
-      K[i] = true
+      K[i] = part
       K.s = K.s + part
     end
   end
@@ -112,6 +112,27 @@ local function text_top(engine, k, keep, before, after)
       end
     end
   end
+  -- an object whose part in every list is known (or absent from a complete one) is scored from
+  -- them, adding the parts in the order eval() does, so the score is the same to the last bit
+  local single = true
+  for _, L in ipairs(lists) do
+    if L.m ~= 1 then single = false end
+  end
+  local function known_score(node, K)
+    local acc
+    if node.y == 't' then
+      for _, a in ipairs(engine.alts_of(node)) do
+        local part = K[by_key[base .. ':w:' .. a[1] .. ':' .. enc(a[2])].i]
+        if part then acc = (acc or 0) + part end
+      end
+    else
+      for _, c in ipairs(node.c) do
+        local v = known_score(c, K)
+        if v then acc = (acc or 0) + v end
+      end
+    end
+    return acc
+  end
   local work = 0
   local items, exact, kept = {}, {}, {}
   local function keeps(id)
@@ -160,11 +181,22 @@ local function text_top(engine, k, keep, before, after)
       for _, id in ipairs(order) do
         local K = known[id]
         if not exact[id] then
-          local most = K.s
+          local most, whole = K.s, single
           for _, L in ipairs(open) do
-            if not K[L.i] then most = most + L.bound end
+            if not K[L.i] then
+              most = most + L.bound
+              whole = false
+            end
           end
-          if most > floor then need[#need + 1] = id end
+          if most > floor then
+            if whole then
+              exact[id] = true
+              local v = known_score(X.n, K)
+              if v and keeps(id) then items[#items + 1] = { id = id, v = v } end
+            else
+              need[#need + 1] = id
+            end
+          end
         end
       end
     else
