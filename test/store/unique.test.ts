@@ -6,7 +6,7 @@ import { closeClient } from '../../src/core/connection.js';
 import { Kickass } from '../../src/kickass.js';
 import { keysWithPrefix } from '../harness/topologies.js';
 import { uniqueValueKeys } from '../../src/store/keys.js';
-import { settleUniqueScript } from '../../src/store/scripts/index.generated.js';
+import { claimUniqueScript, settleUniqueScript } from '../../src/store/scripts/index.generated.js';
 
 const fields = { email: t.string().unique({ caseInsensitive: true }), name: t.string().index(), team: t.string(), seat: t.integer() };
 const options = { partitions: 4, unique: { teamSeat: ['team', 'seat'] as ('team' | 'seat')[] } };
@@ -85,6 +85,27 @@ for (const topology of TOPOLOGIES) {
       expect(late).toBe(0);
       expect(await redis.client.hget(owners.owners, 'one@x.io')).toBe(second);
       await expect(User.create({ email: 'ONE@x.io' })).rejects.toMatchObject({ constraint: 'email', existingId: a.id });
+      expect((await User.verify()).ok).toBe(true);
+    });
+
+    it('drops the owner entry of a value that an unconfirmed write re-took and a later write gave up', async () => {
+      // found by the multi-process concurrency test under load: W1 holds the value (entry t1:a);
+      // W3 re-takes the same value (claim t3, the object stores t3) but is slow to confirm; W4
+      // changes the value and releases it with the object's token t3; W3's confirm comes last
+      const kr = redis.kickass();
+      const User = kr.model('user', fields, options);
+      const a = await User.create({ email: 'one@x.io' });
+      const keys = uniqueValueKeys(User.internals, 'email', 'one@x.io');
+      const settle = (action: string, token: string): Promise<unknown> =>
+        User.internals.context.scripts.run(settleUniqueScript, keys, { action, term: 'one@x.io', id: a.id, token });
+      const t3 = 'c0ffee00c0ffee00';
+      const claimed = await User.internals.context.scripts.run(claimUniqueScript, keys, { term: 'one@x.io', id: a.id, token: t3, ttl: 10_000 });
+      expect((claimed as unknown[])[0]).toBe('ok');
+      await redis.client.hset(User.keysOf(a.id).object(a.id), '$u:email', t3); // W3's write landed
+      await User.update(a.id, { email: 'two@x.io' }); // W4 gives one@x.io up: it releases it with t3
+      expect(await settle('confirm', t3)).toBe(0); // W3's confirm, too late
+      expect(await redis.client.hget(keys.owners, 'one@x.io')).toBeNull();
+      expect((await User.create({ email: 'ONE@x.io' })).email).toBe('ONE@x.io');
       expect((await User.verify()).ok).toBe(true);
     });
 

@@ -1,7 +1,8 @@
 -- Settles a unique value of an object (models with several partitions). An owner entry is
 -- "<token>:<id>": the token of the claim under which the object's write took the value, which the
 -- object stores as `$u:<unique>`. A write that gives the value up releases exactly the entry of
--- the write it replaced, so a later write of the same object that took the value again keeps it.
+-- the write it replaced, so a later write of the same object that took the value again keeps it;
+-- a release by a write that never confirmed also drops the object's older entry of the value.
 -- KEYS[1] owners: hash, unique term -> "<token>:<id>" of the object that holds it
 -- KEYS[2] claims: hash, unique term -> "<expiresAt>:<token>:<id>" of a write in progress
 -- ARGV[1] action: confirm (the write landed: its claim becomes the owner entry), adopt (make
@@ -26,7 +27,10 @@ if action == 'confirm' or action == 'adopt' then
 end
 local changed = 0
 if ours then changed = redis.call('HDEL', KEYS[2], term) end
-if action == 'release' and owner_id == id and owner_token == token then
+-- A release whose write still holds the claim never confirmed: no write of this object took the
+-- value since (a claim waits for a live one), so an entry of the object from an earlier write of
+-- the same value is stale too (that write's token was replaced in the object by the claim's).
+if action == 'release' and owner_id == id and (owner_token == token or ours) then
   changed = changed + redis.call('HDEL', KEYS[1], term)
 end
 return changed
