@@ -125,7 +125,7 @@ export class UniqueClaims {
     }
   }
 
-  async #settleOne(action: 'confirm' | 'adopt' | 'abandon' | 'release', id: string, unique: string, term: string, token: string): Promise<void> {
+  async #settleOne(action: 'confirm' | 'adopt' | 'abandon' | 'release' | 'give-up', id: string, unique: string, term: string, token: string): Promise<void> {
     await this.#internals.context.scripts.run(settleUniqueScript, uniqueValueKeys(this.#internals, unique, term), { action, term, id, token });
   }
 
@@ -134,8 +134,8 @@ export class UniqueClaims {
     await Promise.all(claims.map((c) => this.#settleOne(action, id, c.unique, c.term, c.token)));
   }
 
-  /** Gives up values the object held before a write (with the tokens its previous write stored). */
+  /** Gives up values the object held before a write or delete (with the tokens its object stored). */
   async release(id: string, values: readonly HeldValue[]): Promise<void> {
-    await Promise.all(values.map((v) => this.#settleOne('release', id, v.unique, v.term, v.token)));
+    await Promise.all(values.map((v) => this.#settleOne('give-up', id, v.unique, v.term, v.token)));
   }
 }
