@@ -48,8 +48,6 @@ const LANGUAGES = Object.keys(LOCALES) as Language[];
 const FRENCH_ELISION = /^(?:l|d|j|m|n|s|t|c|qu|jusqu|lorsqu|puisqu)['’]/u;
 const MARKS = /\p{M}+/gu;
 const WORDISH = /[\p{L}\p{N}]/u;
-/** Single words whose terms an analyzer remembers. */
-const WORD_CACHE = 10_000;
 /** Whitespace-separated chunks (and folded words) whose words an analyzer remembers. */
 const CHUNK_CACHE = 100_000;
 /**
@@ -65,8 +63,17 @@ interface ChunkWord {
   readonly end: number;
 }
 
-/** One run of letters of alphabetic scripts and digits: a single word for Intl.Segmenter (UAX #29), so it needs no segmenting. */
-const SINGLE_WORD = /^[\p{Script=Latin}\p{Script=Cyrillic}\p{Script=Greek}\p{Nd}]+$/u;
+
+/** The value of `key` in a bounded cache (emptied when full), computed on a miss. */
+function remembered<V>(cache: Map<string, V>, key: string, compute: (key: string) => V): V {
+  let value = cache.get(key);
+  if (value === undefined) {
+    value = compute(key);
+    if (cache.size >= CHUNK_CACHE) cache.clear();
+    cache.set(key, value);
+  }
+  return value;
+}
 
 function fold(word: string): string {
   return word.normalize('NFKC').toLowerCase();
@@ -105,38 +112,17 @@ export function createAnalyzer(options: AnalyzerOptions = {}): Analyzer {
     return term === '' ? null : term;
   };
 
-  const words = new Map<string, string | null>();
   const terms = new Map<string, string | null>();
   const chunks = new Map<string, readonly ChunkWord[]>();
-
-  /** normalize() remembered: words repeat (Zipf), and stemming costs microseconds. */
-  const termOf = (folded: string): string | null => {
-    let term = terms.get(folded);
-    if (term === undefined) {
-      term = normalize(folded);
-      if (terms.size >= CHUNK_CACHE) terms.clear();
-      terms.set(folded, term);
-    }
-    return term;
-  };
 
   /** The words of a text segmented whole (a word is a segment with a letter or digit: ICU's isWordLike depends on the neighbours). */
   const segmentWords = (text: string): ChunkWord[] => {
     const out: ChunkWord[] = [];
+    // words repeat (Zipf) and stemming costs microseconds: the term of a folded word is remembered
     for (const { segment, index } of segmenter.segment(text)) {
-      if (WORDISH.test(segment)) out.push({ term: termOf(fold(segment)), start: index, end: index + segment.length });
+      if (WORDISH.test(segment)) out.push({ term: remembered(terms, fold(segment), normalize), start: index, end: index + segment.length });
     }
     return out;
-  };
-
-  const chunkWords = (chunk: string): readonly ChunkWord[] => {
-    let list = chunks.get(chunk);
-    if (list === undefined) {
-      list = segmentWords(chunk);
-      if (chunks.size >= CHUNK_CACHE) chunks.clear();
-      chunks.set(chunk, list);
-    }
-    return list;
   };
 
   return Object.freeze({
@@ -144,17 +130,6 @@ export function createAnalyzer(options: AnalyzerOptions = {}): Analyzer {
     analyze(text: string): Token[] {
       if (typeof text !== 'string') throw new InvalidArgumentError('text', 'must be a string');
       const tokens: Token[] = [];
-      if (SINGLE_WORD.test(text)) {
-        // query words and short values repeat: their terms are remembered (a bounded cache)
-        let term = words.get(text);
-        if (term === undefined) {
-          term = normalize(fold(text));
-          if (words.size >= WORD_CACHE) words.clear();
-          words.set(text, term);
-        }
-        if (term !== null) tokens.push({ term, position: 0, start: 0, end: text.length });
-        return tokens;
-      }
       let position = 0;
       const push = (list: readonly ChunkWord[], offset: number): void => {
         for (const word of list) {
@@ -162,7 +137,7 @@ export function createAnalyzer(options: AnalyzerOptions = {}): Analyzer {
           position++;
         }
       };
-      for (const match of text.matchAll(CHUNK)) push(chunkWords(match[0]), match.index);
+      for (const match of text.matchAll(CHUNK)) push(remembered(chunks, match[0], segmentWords), match.index);
       return tokens;
     },
     term(word: string): string | null {
