@@ -190,7 +190,14 @@ local function posting_keys(base, f, t)
   return keys
 end
 
--- Writes flat {id, score, ...} postings into m.B buckets (each a new listpack).
+-- ZADD of flat {score, member, ...} pairs, 256 pairs a call; returns the number of new members.
+local function zadd_pairs(key, args)
+  local added = 0
+  for at = 1, #args, 512 do added = added + redis.call('ZADD', key, unpack(args, at, math.min(at + 511, #args))) end
+  return added
+end
+
+-- Writes flat {id, score, ...} postings into their buckets of m.B; returns the number that were new.
 local function fill_buckets(prefix, m, flat)
   local args = {}
   for i = 1, #flat, 2 do
@@ -203,9 +210,9 @@ local function fill_buckets(prefix, m, flat)
     a[#a + 1] = flat[i + 1]
     a[#a + 1] = flat[i]
   end
-  for j, a in pairs(args) do
-    for at = 1, #a, 512 do redis.call('ZADD', prefix .. ':' .. j, unpack(a, at, math.min(at + 511, #a))) end
-  end
+  local added = 0
+  for j, a in pairs(args) do added = added + zadd_pairs(prefix .. ':' .. j, a) end
+  return added
 end
 
 -- A field's average length now (the impact reference of heads built now).

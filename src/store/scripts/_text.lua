@@ -155,15 +155,29 @@ local function text_engine(base, X, stream_of, universe, total)
     return g.e[tostring(node.i)] or {}
   end
 
+  -- A (field, term)'s BM25 constants, computed once per query: weight * idf, and the parts of the
+  -- length normalization. A posting's part is wi * tf * (k1 + 1) / (tf + norm + scale * len),
+  -- written the same in add_term and part so that full evaluation and top-k reads agree to the bit.
+  local constants = {}
+  local function term_constants(f, t)
+    local key = f .. '\0' .. t
+    local c = constants[key]
+    if c == nil then
+      local F, d = info[f], df(f, t)
+      c = { wi = F.w * math.log(1 + (F.n - d + 0.5) / (d + 0.5)), norm = k1 * (1 - b), scale = k1 * b / F.avg }
+      constants[key] = c
+    end
+    return c
+  end
+
   -- Adds the BM25 contribution of term t in field f to acc, for the candidates (or all postings).
   local function add_term(acc, f, t, cand)
-    local F, d = info[f], df(f, t)
-    local idf = math.log(1 + (F.n - d + 0.5) / (d + 0.5))
-    local norm, scale = k1 * (1 - b), k1 * b / F.avg
+    local c = term_constants(f, t)
+    local wi, norm, scale = c.wi, c.norm, c.scale
     read_postings(base, f, t, cand, true, function(id, packed)
       local tf = packed % 1024
       local len = (packed - tf) / 1024
-      acc[id] = (acc[id] or 0) + F.w * idf * tf * (k1 + 1) / (tf + norm + scale * len)
+      acc[id] = (acc[id] or 0) + wi * tf * (k1 + 1) / (tf + norm + scale * len)
     end)
   end
 
@@ -267,26 +281,21 @@ local function text_engine(base, X, stream_of, universe, total)
 
   -- The score a (field, term) posting with this tf and length adds.
   local function part(f, t, tf, len)
-    local F, d = info[f], df(f, t)
-    local idf = math.log(1 + (F.n - d + 0.5) / (d + 0.5))
-    return F.w * idf * tf * (k1 + 1) / (tf + k1 * (1 - b) + k1 * b / F.avg * len)
+    local c = term_constants(f, t)
+    return c.wi * tf * (k1 + 1) / (tf + c.norm + c.scale * len)
   end
 
   -- The most a (field, term) posting of impact level at least `level` (see head_score, taken at
   -- average length A) adds with k1 = 1.2 and b = 0.75: at another average length, its part is at
   -- most avg / A times the impact.
   local function impact_bound(f, t, level, A)
-    local F, d = info[f], df(f, t)
-    local idf = math.log(1 + (F.n - d + 0.5) / (d + 0.5))
-    return F.w * idf * (2.2 - level * 2.2 / IMPACT_LEVELS) * math.max(1, F.avg / A)
+    return term_constants(f, t).wi * (2.2 - level * 2.2 / IMPACT_LEVELS) * math.max(1, info[f].avg / A)
   end
 
   -- The most a (field, term) posting with tf at most maxtf and length / tf at least r adds:
   -- tf (k1 + 1) / (tf + k1 (1 - b) + k1 b len / avg) <= (k1 + 1) / (1 + k1 (1 - b) / maxtf + k1 b r / avg).
   local function bound(f, t, maxtf, r)
-    local F, d = info[f], df(f, t)
-    local idf = math.log(1 + (F.n - d + 0.5) / (d + 0.5))
-    return F.w * idf * (k1 + 1) / (1 + k1 * (1 - b) / maxtf + k1 * b * r / F.avg)
+    return term_constants(f, t).wi * (k1 + 1) / (1 + k1 * (1 - b) / maxtf + k1 * b * r / info[f].avg)
   end
 
   -- The postings of positive words and phrase terms (not under NOT), each with the number of

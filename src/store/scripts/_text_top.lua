@@ -99,7 +99,7 @@ local function text_top(engine, k, keep, before, after)
           if L.cut >= NO_CUT then
             L.complete, L.bound = true, 0
           elseif standard then
-            L.bound = L.m * engine.impact_bound(L.f, L.t, math.floor(L.cut / 1073741824), L.avg)
+            L.bound = L.m * engine.impact_bound(L.f, L.t, select(3, head_posting(L.cut)), L.avg)
           elseif L.q >= NO_CUT then
             L.complete, L.bound = true, 0
           else

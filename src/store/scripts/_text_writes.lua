@@ -12,10 +12,31 @@ local function term_gone(base, f, t)
   end
 end
 
-local function zadd_pairs(key, args)
-  local added = 0
-  for at = 1, #args, 512 do added = added + redis.call('ZADD', key, unpack(args, at, math.min(at + 511, #args))) end
-  return added
+-- Puts head entries {head score, id} of big term m into its head, best first, while they score
+-- below its cut; a head never passes 128 entries (past them Redis would make it a skiplist for
+-- good), so the overflow is popped as it comes and lowers the cut.
+local function add_to_head(head, m, entries)
+  table.sort(entries, function(x, y) return x[1] < y[1] end)
+  local i = 1
+  while i <= #entries and entries[i][1] < m.T do
+    local room = 128 - redis.call('ZCARD', head)
+    local args = {}
+    while i <= #entries and #args < 2 * room and entries[i][1] < m.T do
+      args[#args + 1] = entries[i][1]
+      args[#args + 1] = entries[i][2]
+      i = i + 1
+    end
+    redis.call('ZADD', head, unpack(args))
+    local over = redis.call('ZCARD', head) - HEAD_MAX
+    if over > 0 then
+      local popped = redis.call('ZPOPMAX', head, over)
+      m.T = tonumber(popped[#popped])
+      for j = 2, #popped, 2 do
+        local len, tf = head_posting(tonumber(popped[j]))
+        m.Q = math.min(m.Q, length_per_tf(len, tf))
+      end
+    end
+  end
 end
 
 -- Applies the posting changes of term t in field f: `puts` {id, len, tf, existed} (existed: the
@@ -53,56 +74,23 @@ local function apply_term(base, f, t, puts, drops, later)
       redis.call('ZREM', head, unpack(drops))
     end
     if #puts > 0 then
-      local ids, score_of, into, out = {}, {}, {}, {}
+      local flat, into, out = {}, {}, {}
       for _, p in ipairs(puts) do
-        ids[#ids + 1] = p[1]
-        score_of[p[1]] = posting_score(p[2], p[3])
+        flat[#flat + 1] = p[1]
+        flat[#flat + 1] = posting_score(p[2], p[3])
         local tf = math.min(p[3], 1023)
         local hs = head_score(p[2], tf, m.A)
         if hs < m.T then
-          into[#into + 1] = hs
-          into[#into + 1] = p[1]
+          into[#into + 1] = { hs, p[1] }
         else
           m.Q = math.min(m.Q, length_per_tf(p[2], tf))
           if p[4] then out[#out + 1] = p[1] end
         end
       end
-      for j, list in pairs(by_bucket(m, ids)) do
-        local args = {}
-        for _, id in ipairs(list) do
-          args[#args + 1] = score_of[id]
-          args[#args + 1] = id
-        end
-        m.df = m.df + zadd_pairs(prefix .. ':' .. j, args)
-      end
+      m.df = m.df + fill_buckets(prefix, m, flat)
       if m.df > BUCKET_FILL * m.B then grow_buckets(base, f, t, prefix, m) end
       if #out > 0 then redis.call('ZREM', head, unpack(out)) end
-      if #into > 0 then
-        -- a head never passes 128 entries (past them Redis would make it a skiplist for good)
-        local entries = {}
-        for i = 1, #into, 2 do entries[#entries + 1] = { into[i], into[i + 1] } end
-        table.sort(entries, function(x, y) return x[1] < y[1] end)
-        local i = 1
-        while i <= #entries and entries[i][1] < m.T do
-          local room = 128 - redis.call('ZCARD', head)
-          local args = {}
-          while i <= #entries and #args < 2 * room and entries[i][1] < m.T do
-            args[#args + 1] = entries[i][1]
-            args[#args + 1] = entries[i][2]
-            i = i + 1
-          end
-          redis.call('ZADD', head, unpack(args))
-          local over = redis.call('ZCARD', head) - HEAD_MAX
-          if over > 0 then
-            local popped = redis.call('ZPOPMAX', head, over)
-            m.T = tonumber(popped[#popped])
-            for j = 2, #popped, 2 do
-              local len, ptf = head_posting(tonumber(popped[j]))
-              m.Q = math.min(m.Q, length_per_tf(len, ptf))
-            end
-          end
-        end
-      end
+      if #into > 0 then add_to_head(head, m, into) end
     end
     if m.df <= 0 then
       term_gone(base, f, t)
