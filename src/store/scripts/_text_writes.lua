@@ -196,6 +196,16 @@ end
 
 local function text_commit(batch)
   local base = batch.base
+  -- the counts first: a head built below takes its impacts at the average with this batch
+  local stats = base .. ':ws'
+  for name, dn in pairs(batch.n) do
+    local count = dn ~= 0 and redis.call('HINCRBY', stats, 'n:' .. name, dn) or nil
+    if count ~= nil and count <= 0 then
+      redis.call('HDEL', stats, 'n:' .. name, 'l:' .. name)
+    elseif batch.l[name] ~= 0 then
+      redis.call('HINCRBY', stats, 'l:' .. name, batch.l[name])
+    end
+  end
   for name, terms in pairs(batch.terms) do
     -- the big-term descriptions of every term at once
     local list = {}
@@ -220,15 +230,6 @@ local function text_commit(batch)
       apply_term(base, name, t, puts, drops, later)
     end
     finish_terms(base, name, later)
-  end
-  local stats = base .. ':ws'
-  for name, dn in pairs(batch.n) do
-    local count = dn ~= 0 and redis.call('HINCRBY', stats, 'n:' .. name, dn) or nil
-    if count ~= nil and count <= 0 then
-      redis.call('HDEL', stats, 'n:' .. name, 'l:' .. name)
-    elseif batch.l[name] ~= 0 then
-      redis.call('HINCRBY', stats, 'l:' .. name, batch.l[name])
-    end
   end
   batch.terms, batch.n, batch.l = {}, {}, {}
 end
