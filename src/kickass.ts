@@ -12,6 +12,9 @@ import { defineModel } from './store/define-model.js';
 import { TextIndex } from './search/text-index.js';
 import { Suggester } from './search/suggester.js';
 import { GeoIndex } from './search/geo-index.js';
+import { UniqueCounter } from './counters/unique-counter.js';
+import type { UniqueCounterOptions } from './counters/unique-counter.js';
+import type { IdMapOptions } from './counters/id-map.js';
 import type { GeoIndexOptions } from './search/geo-index.js';
 import type { TextIndexOptions } from './search/text-index.js';
 import type { Model } from './store/model.js';
@@ -99,6 +102,17 @@ export class Kickass {
   suggester(name: string): Suggester {
     this.#assertOpen();
     return new Suggester(this.context, name);
+  }
+
+  /**
+   * Unique ids per time slot on Redis bitmaps: `kr.uniqueCounter('active', { slots: ['day', 'week'],
+   * timeZone: 'Europe/Paris' })`; string ids with `ids: { map: 'users' }`.
+   */
+  uniqueCounter(name: string, options: UniqueCounterOptions & { readonly ids: IdMapOptions }): UniqueCounter<string>;
+  uniqueCounter(name: string, options?: UniqueCounterOptions & { readonly ids?: 'integer' }): UniqueCounter;
+  uniqueCounter(name: string, options: UniqueCounterOptions = {}): UniqueCounter<string> | UniqueCounter {
+    this.#assertOpen();
+    return new UniqueCounter<number>(this.context, name, options);
   }
 
   /** Closes what this instance opened: generators' leases, then the connection if kickass created it. */

@@ -1,0 +1,82 @@
+/** One key's share of a batch, as the add script takes it: kind, expire-at, byte offset, payload. */
+export type AddTarget = readonly [key: string, kind: 'r' | 'f' | 'h', expireAt: number, offset: number, payload: string | Buffer];
+
+/** Bits per key of a batch, turned into add-script targets. */
+export class BitBatch {
+  readonly #bits = new Map<string, { expireAt: number; bits: number[] }>();
+  readonly #ids = new Map<string, { expireAt: number; ids: Set<string> }>();
+
+  /** Sets bit n of key (expiring at expireAt ms, 0 for never). */
+  bit(key: string, n: number, expireAt: number): void {
+    let entry = this.#bits.get(key);
+    if (entry === undefined) {
+      entry = { expireAt, bits: [] };
+      this.#bits.set(key, entry);
+    }
+    entry.bits.push(n);
+  }
+
+  /** Adds id to HyperLogLog key (expiring at expireAt ms, 0 for never). */
+  id(key: string, id: string, expireAt: number): void {
+    let entry = this.#ids.get(key);
+    if (entry === undefined) {
+      entry = { expireAt, ids: new Set() };
+      this.#ids.set(key, entry);
+    }
+    entry.ids.add(id);
+  }
+
+  /**
+   * The targets: a key with bits spread over more bytes than about 16 per bit gets them one by one
+   * (BITFIELD), a denser one the byte range that holds them (merged with BITOP OR on the server).
+   */
+  targets(): AddTarget[] {
+    const out: AddTarget[] = [];
+    for (const [key, { expireAt, bits }] of this.#bits) {
+      let lo = Number.POSITIVE_INFINITY;
+      let hi = 0;
+      for (const n of bits) {
+        if (n < lo) lo = n;
+        if (n > hi) hi = n;
+      }
+      const first = Math.floor(lo / 8);
+      const bytes = Math.floor(hi / 8) - first + 1;
+      if (bytes > bits.length * 16) {
+        out.push([key, 'f', expireAt, 0, JSON.stringify(bits)]);
+        continue;
+      }
+      const buffer = Buffer.alloc(bytes);
+      for (const n of bits) {
+        const byte = Math.floor(n / 8) - first;
+        buffer[byte] = (buffer[byte] as number) | (0x80 >> n % 8);
+      }
+      out.push([key, 'r', expireAt, first, buffer]);
+    }
+    for (const [key, { expireAt, ids }] of this.#ids) out.push([key, 'h', expireAt, 0, JSON.stringify([...ids])]);
+    return out;
+  }
+}
+
+/** The numbers whose bits are set in a Redis bitmap (bit 0 is the high bit of byte 0), ascending. */
+export function bitsOf(bitmap: Buffer): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < bitmap.length; i++) {
+    const byte = bitmap[i] as number;
+    if (byte === 0) continue;
+    for (let b = 0; b < 8; b++) if (byte & (0x80 >> b)) out.push(i * 8 + b);
+  }
+  return out;
+}
+
+/** The number of set bits of a bitmap. */
+export function popcount(bitmap: Buffer): number {
+  let n = 0;
+  for (const byte of bitmap) {
+    let v = byte;
+    while (v) {
+      v &= v - 1;
+      n++;
+    }
+  }
+  return n;
+}

@@ -1,0 +1,151 @@
+import type { KickassContext } from '../core/context.js';
+import { InvalidArgumentError, KickassError } from '../core/errors.js';
+import type { KickassErrorOptions } from '../core/errors.js';
+import type { ScriptErrorMap } from '../core/script-runner.js';
+import { IdOutOfRangeError } from './errors.js';
+import { idMapKeys } from './keys.js';
+import type { IdMapKeys } from './keys.js';
+import { mapIdsScript } from './scripts/index.generated.js';
+
+/** Options of an id map (the `ids` option of a unique counter). */
+export interface IdMapOptions {
+  /** The id map's name: counters that share it share one id space and can be combined. @defaultValue 'default' */
+  readonly map?: string;
+  /** About how many ids the map will hold; it sizes the shards so that each stays a small listpack hash. @defaultValue 1000000 */
+  readonly expectedIds?: number;
+  /** Ids remembered in this process (id -> number), so that steady traffic maps nothing on the server. @defaultValue 100000 */
+  readonly cacheSize?: number;
+}
+
+/** The largest number an id map hands out (a bitmap of 2^30 bits is 128 MB). */
+export const MAX_MAPPED = 2 ** 30 - 1;
+/** Longest id, in UTF-8 bytes. */
+export const MAX_ID_BYTES = 1024;
+/** Ids per forward shard at the expected size (a listpack hash stays compact below 128). */
+const SHARD_FILL = 64;
+/** Ids per map-ids call. */
+const MAP_BATCH = 2000;
+
+/** The id map is full (MAX_MAPPED numbers handed out); nothing was mapped. */
+export class IdMapFullError extends KickassError {
+  constructor(message: string, options: KickassErrorOptions = {}) {
+    super('E_ID_MAP_FULL', message, options);
+  }
+}
+
+const mapErrors: ScriptErrorMap = {
+  E_ID_MAP_FULL: (detail, context) => new IdMapFullError(`id map is full (${detail} ids)`, { context }),
+};
+
+/** FNV-1a of the UTF-8 bytes of s (32 bits). */
+function fnv1a(s: string): number {
+  let h = 0x811c9dc5;
+  for (const byte of Buffer.from(s, 'utf8')) {
+    h ^= byte;
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h;
+}
+
+/** Throws unless `id` is a non-empty string (or a safe integer) of at most MAX_ID_BYTES; returns its text. */
+export function idText(id: unknown, field: string): string {
+  if (typeof id === 'number' && Number.isSafeInteger(id)) return String(id);
+  if (typeof id !== 'string' || id === '') throw new IdOutOfRangeError(`${field} must be a non-empty string or a safe integer`, { context: { field } });
+  if (!id.isWellFormed() || Buffer.byteLength(id, 'utf8') > MAX_ID_BYTES) {
+    throw new IdOutOfRangeError(`${field} must be well-formed text of at most ${String(MAX_ID_BYTES)} UTF-8 bytes`, { context: { field } });
+  }
+  return id;
+}
+
+/**
+ * Maps string (or huge) ids to dense numbers 0, 1, 2, ... so that bitmaps stay small: an id gets
+ * the next number the first time it is seen, in one atomic script call (get-or-create), and keeps
+ * it. Forward entries are spread over listpack-sized hash shards (`expectedIds` / 64 of them), the
+ * reverse over hashes of 128 numbers, so that `members` gives ids back. Numbers are remembered in
+ * the process (a bounded map), so steady traffic maps nothing on the server.
+ */
+export class IdMap {
+  /** The map's name. */
+  readonly name: string;
+  readonly #context: KickassContext;
+  readonly #keys: IdMapKeys;
+  readonly #shards: number;
+  readonly #cacheSize: number;
+  readonly #cache = new Map<string, number>();
+
+  constructor(context: KickassContext, options: IdMapOptions = {}) {
+    this.#context = context;
+    this.name = options.map ?? 'default';
+    if (typeof this.name !== 'string' || this.name === '') throw new InvalidArgumentError('ids.map', 'must be a non-empty name');
+    const expected = options.expectedIds ?? 1_000_000;
+    if (!Number.isSafeInteger(expected) || expected < 1 || expected > MAX_MAPPED) throw new InvalidArgumentError('ids.expectedIds', `must be an integer from 1 to ${String(MAX_MAPPED)}`);
+    this.#cacheSize = options.cacheSize ?? 100_000;
+    if (!Number.isSafeInteger(this.#cacheSize) || this.#cacheSize < 0) throw new InvalidArgumentError('ids.cacheSize', 'must be a non-negative integer');
+    this.#keys = idMapKeys(context.keys, this.name);
+    let shards = 1;
+    while (shards * SHARD_FILL < expected) shards *= 2;
+    this.#shards = shards;
+  }
+
+  #remember(id: string, n: number): void {
+    if (this.#cacheSize === 0) return;
+    this.#cache.delete(id);
+    this.#cache.set(id, n);
+    if (this.#cache.size > this.#cacheSize) this.#cache.delete(this.#cache.keys().next().value as string);
+  }
+
+  /** The number of each id; unknown ids get one when `create`, else null. Ids are already validated. */
+  async numbers(ids: readonly string[], create: boolean): Promise<(number | null)[]> {
+    const out: (number | null)[] = new Array<number | null>(ids.length).fill(null);
+    const missing = new Map<string, number[]>();
+    ids.forEach((id, i) => {
+      const n = this.#cache.get(id);
+      if (n !== undefined) out[i] = n;
+      else missing.set(id, [...(missing.get(id) ?? []), i]);
+    });
+    const unknown = [...missing.keys()];
+    for (let at = 0; at < unknown.length; at += MAP_BATCH) {
+      const chunk = unknown.slice(at, at + MAP_BATCH);
+      const plan = this.#context.scripts.plan(mapIdsScript, { next: this.#keys.next }, { create: create ? '1' : '0', max: MAX_MAPPED });
+      const full = Object.freeze({ ...plan, keys: Object.freeze([...plan.keys, ...chunk.map((id) => this.#keys.forward(fnv1a(id) % this.#shards))]), args: Object.freeze([...plan.args, ...chunk]) });
+      const numbers = await this.#context.scripts.exec(full, mapErrors);
+      chunk.forEach((id, i) => {
+        const n = numbers[i] ?? -1;
+        if (n < 0) return;
+        this.#remember(id, n);
+        for (const index of missing.get(id) ?? []) out[index] = n;
+      });
+    }
+    return out;
+  }
+
+  /** The id of each number (null where the map has none), read from the reverse chunks in one pipeline. */
+  async ids(numbers: readonly number[]): Promise<(string | null)[]> {
+    if (numbers.length === 0) return [];
+    const pipeline = this.#context.client.pipeline();
+    for (const n of numbers) pipeline.hget(this.#keys.reverse(Math.floor(n / 128)), String(n % 128));
+    const replies = (await pipeline.exec()) ?? [];
+    return replies.map(([error, value]) => {
+      if (error) throw error;
+      return typeof value === 'string' ? value : null;
+    });
+  }
+
+  /** How many ids the map holds. */
+  async size(): Promise<number> {
+    return Number((await this.#context.client.get(this.#keys.next)) ?? 0);
+  }
+
+  /** The map's keys, for drop(): its counter, its forward shards and the reverse chunks of `size` numbers. */
+  keysFor(size: number): string[] {
+    const keys = [this.#keys.next];
+    for (let s = 0; s < this.#shards; s++) keys.push(this.#keys.forward(s));
+    for (let c = 0; c * 128 < size; c++) keys.push(this.#keys.reverse(c));
+    return keys;
+  }
+
+  /** Forgets what this process remembers (after the map was dropped). */
+  forget(): void {
+    this.#cache.clear();
+  }
+}
