@@ -80,3 +80,16 @@ export function popcount(bitmap: Buffer): number {
   }
   return n;
 }
+
+/** Byte-wise combination of bitmaps (missing bytes are zeros). */
+export function combine(op: 'and' | 'or' | 'xor', maps: readonly Buffer[]): Buffer {
+  const length = op === 'and' ? Math.min(...maps.map((m) => m.length)) : Math.max(...maps.map((m) => m.length));
+  const out = Buffer.alloc(length);
+  maps.forEach((m, i) => {
+    for (let b = 0; b < length; b++) {
+      const v = b < m.length ? (m[b] as number) : 0;
+      out[b] = i === 0 ? v : op === 'and' ? (out[b] as number) & v : op === 'or' ? (out[b] as number) | v : (out[b] as number) ^ v;
+    }
+  });
+  return out;
+}

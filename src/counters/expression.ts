@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Duration } from '../core/durations.js';
 import { parseDuration } from '../core/durations.js';
 import { InvalidArgumentError } from '../core/errors.js';
-import { popcount } from './bit-batch.js';
+import { combine, popcount } from './bit-batch.js';
 import { UnsupportedCounterOperationError } from './errors.js';
 import { resultKey, scratchKey, universeKey } from './keys.js';
 import { evaluateScript } from './scripts/index.generated.js';
@@ -25,19 +25,6 @@ function leaves(node: Node, out: Extract<Node, { k: 'slot' }>[] = []): Extract<N
   if (node.k === 'slot') out.push(node);
   else if (node.k === 'not') leaves(node.of, out);
   else for (const child of node.of) leaves(child, out);
-  return out;
-}
-
-/** Byte-wise combination of bitmaps (missing bytes are zeros). */
-function combine(op: 'and' | 'or' | 'xor', maps: readonly Buffer[]): Buffer {
-  const length = op === 'and' ? Math.min(...maps.map((m) => m.length)) : Math.max(...maps.map((m) => m.length));
-  const out = Buffer.alloc(length);
-  maps.forEach((m, i) => {
-    for (let b = 0; b < length; b++) {
-      const v = b < m.length ? (m[b] as number) : 0;
-      out[b] = i === 0 ? v : op === 'and' ? (out[b] as number) & v : op === 'or' ? (out[b] as number) | v : (out[b] as number) ^ v;
-    }
-  });
   return out;
 }
 
@@ -139,14 +126,31 @@ export class SlotSet<Id extends string | number = number> {
     const operands = this.#operands();
     const first = (operands[0] as Extract<Node, { k: 'slot' }>).of;
     if (first.approximate) throw new UnsupportedCounterOperationError('members() needs exact counters; these are approximate (HyperLogLog)');
-    let bitmap: Buffer | null;
-    if (this.#node.k === 'slot') bitmap = await first.context.client.getBuffer(this.#node.key);
-    else if (this.#sameGroup(operands)) {
-      bitmap = await first.context.client.getBuffer((await this.#evaluate(operands, options)).key);
-      // the kept result expired between the two calls: compute it once more
-      bitmap ??= await first.context.client.getBuffer((await this.#evaluate(operands, { ...options, fresh: true })).key);
-    } else bitmap = await this.#combineHere(operands);
-    for (const id of await idsOfBits(first, bitmap ?? Buffer.alloc(0))) yield id as Id;
+    for (const id of await idsOfBits(first, await this.bitmap(options))) yield id as Id;
+  }
+
+  /**
+   * The key of this set in the slot whose hash tag is `tag`: a slot key of that group as it is, or
+   * the kept result of the set evaluated there; null when an operand is in another group (or the
+   * counters are approximate).
+   */
+  async keyIn(tag: string, options: EvaluateOptions = {}): Promise<string | null> {
+    const operands = this.#operands();
+    if (operands.some((o) => o.of.approximate || o.of.slotKeys.tag !== tag)) return null;
+    if (this.#node.k === 'slot') return this.#node.key;
+    return (await this.#evaluate(operands, options)).key;
+  }
+
+  /** The set's bitmap (evaluated on the server for one group, else combined here). */
+  async bitmap(options: EvaluateOptions = {}): Promise<Buffer> {
+    const operands = this.#operands();
+    const first = (operands[0] as Extract<Node, { k: 'slot' }>).of;
+    if (first.approximate) throw new UnsupportedCounterOperationError('bitmap() needs exact counters; these are approximate (HyperLogLog)');
+    if (this.#node.k === 'slot') return (await first.context.client.getBuffer(this.#node.key)) ?? Buffer.alloc(0);
+    if (!this.#sameGroup(operands)) return this.#combineHere(operands);
+    const read = async (fresh: boolean): Promise<Buffer | null> => first.context.client.getBuffer((await this.#evaluate(operands, { ...options, fresh: fresh || options.fresh === true })).key);
+    // the kept result may expire between the two calls: compute it once more
+    return (await read(false)) ?? (await read(true)) ?? Buffer.alloc(0);
   }
 
   /** Evaluates the set on the server (operands of one group): its kept result key and count. */

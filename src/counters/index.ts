@@ -7,3 +7,5 @@ export { IdMap, IdMapFullError, MAX_ID_BYTES, MAX_MAPPED } from './id-map.js';
 export type { IdMapOptions } from './id-map.js';
 export { UniqueCounter } from './unique-counter.js';
 export type { SlotCount, UniqueCounterOptions, UniqueEvent } from './unique-counter.js';
+export { funnel, retention } from './analysis.js';
+export type { FunnelOptions, FunnelStep, RetentionOptions, RetentionRow } from './analysis.js';
