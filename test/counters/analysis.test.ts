@@ -4,7 +4,6 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { funnel, retention } from '../../src/counters/analysis.js';
 import { UnsupportedCounterOperationError } from '../../src/counters/errors.js';
-import type { UniqueCounter } from '../../src/counters/unique-counter.js';
 import { InvalidArgumentError } from '../../src/core/errors.js';
 import { TOPOLOGIES, keysWithPrefix, useTopology } from '../harness/topologies.js';
 import { slotIdentity } from './slot-model.js';
