@@ -5,6 +5,7 @@ import { RedisServer } from '../harness/redis-server.js';
 import { createRequire } from 'node:module';
 import { InvalidArgumentError, KickassError, codecs, formatDuration, kickass, parseDuration, t, unlinkKeys } from '../src/index.js';
 import { QuerySyntaxError, createAnalyzer, foldSuggestion, parseTextQuery } from '../src/search/index.js';
+import { and, funnel, not, retention } from '../src/counters/index.js';
 import { debianPackages } from '../bench/data/debian-packages.js';
 
 interface City {
@@ -155,6 +156,48 @@ async function main(): Promise<void> {
     await suggest.addMany([...largest.values()]);
     show("suggest('san fr')", (await suggest.suggest('san fr')).map((x) => x.text));
     show("suggest('pqris', fuzzy)", (await suggest.suggest('pqris', { fuzzy: true, limit: 3 })).map((x) => x.text));
+
+    section('Unique counters: bitmaps per local day, a cohort table and a funnel (generated events)');
+    const DAY = 86_400_000;
+    const first = Date.UTC(2026, 9, 26, 15); // two weeks around New York's DST change (1 Nov)
+    const zone = { timeZone: 'America/New_York', slots: ['day', 'week'] as const, group: 'shop' };
+    const signups = kr.uniqueCounter('signup', { ...zone, slots: ['day', 'week'], ids: { map: 'users' } });
+    const visits = kr.uniqueCounter('visit', { ...zone, slots: ['day', 'week'], ids: { map: 'users' } });
+    const steps = (['view', 'cart', 'buy'] as const).map((name) => kr.uniqueCounter(name, { ...zone, slots: ['day', 'week'], ids: { map: 'users' } }));
+    let seed = 42;
+    const random = (): number => {
+      seed = (seed + 0x6d2b79f5) | 0;
+      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+    const signupEvents: { id: string; at: number }[] = [];
+    const visitEvents: { id: string; at: number }[] = [];
+    const stepEvents: { id: string; at: number }[][] = [[], [], []];
+    for (let u = 0; u < 3000; u++) {
+      const id = `user-${String(u)}`;
+      const day = Math.floor(random() * 7);
+      signupEvents.push({ id, at: first + day * DAY + random() * 3_600_000 });
+      for (let later = day; later < 14; later++) if (random() < 0.7 ** (later - day)) visitEvents.push({ id, at: first + later * DAY + random() * 20_000_000 });
+      let reached = random() < 0.6 ? 1 : 0;
+      if (reached && random() < 0.4) reached = 2;
+      if (reached === 2 && random() < 0.5) reached = 3;
+      for (let k = 0; k < reached; k++) stepEvents[k]?.push({ id, at: first + (day + k) * DAY });
+    }
+    await signups.addMany(signupEvents);
+    await visits.addMany(visitEvents);
+    for (const [k, step] of steps.entries()) await step.addMany(stepEvents[k] ?? []);
+    show('visitors on 1 Nov (a 25-hour day)', await visits.count('day', Date.UTC(2026, 10, 1, 15)));
+    show('weekly visitors, week of 26 Oct', await visits.count('week', first));
+    show('signed up 26 Oct, no visit on 27 Oct', await and(signups.slot('day', first), not(visits.slot('day', first + DAY))).count());
+    const table = await retention({ cohort: signups, activity: visits, unit: 'day', from: first, to: first + 6 * DAY, periods: 6 });
+    console.log(`  ${'cohort (New York days)'.padEnd(24)} ${'size'.padStart(5)}  ${Array.from({ length: 7 }, (_, p) => `day ${String(p)}`.padStart(6)).join(' ')}`);
+    for (const row of table) {
+      const day = row.start.toLocaleDateString('en-CA', { timeZone: 'America/New_York' });
+      console.log(`  ${day.padEnd(24)} ${String(row.size).padStart(5)}  ${row.rates.map((r) => `${(100 * r).toFixed(0)}%`.padStart(6)).join(' ')}`);
+    }
+    const flow = await funnel({ steps, unit: 'day', from: first, window: 9 });
+    console.log(`  funnel over 9 days: ${flow.map((s) => `${s.counter} ${String(s.count)} (${(100 * s.conversion).toFixed(0)}%)`).join(' -> ')}`);
 
     section('Durations and codecs');
     show("parseDuration('1h30m')", parseDuration('1h30m'));

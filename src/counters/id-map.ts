@@ -24,7 +24,7 @@ export const MAX_ID_BYTES = 1024;
 /** Ids per forward shard at the expected size (a listpack hash stays compact below 128). */
 const SHARD_FILL = 64;
 /** Ids per map-ids call. */
-const MAP_BATCH = 2000;
+const MAP_BATCH = 10_000;
 
 /** The id map is full (MAX_MAPPED numbers handed out); nothing was mapped. */
 export class IdMapFullError extends KickassError {
@@ -37,13 +37,15 @@ const mapErrors: ScriptErrorMap = {
   E_ID_MAP_FULL: (detail, context) => new IdMapFullError(`id map is full (${detail} ids)`, { context }),
 };
 
-/** FNV-1a of the UTF-8 bytes of s (32 bits). */
+/** FNV-1a of the UTF-8 bytes of s (32 bits); ASCII text is hashed without encoding it. */
 function fnv1a(s: string): number {
   let h = 0x811c9dc5;
-  for (const byte of Buffer.from(s, 'utf8')) {
-    h ^= byte;
-    h = Math.imul(h, 0x01000193) >>> 0;
+  // eslint-disable-next-line no-control-regex -- ASCII is exactly \x00-\x7f
+  if (/^[\x00-\x7f]*$/.test(s)) {
+    for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0;
+    return h;
   }
+  for (const byte of Buffer.from(s, 'utf8')) h = Math.imul(h ^ byte, 0x01000193) >>> 0;
   return h;
 }
 
@@ -89,33 +91,43 @@ export class IdMap {
 
   #remember(id: string, n: number): void {
     if (this.#cacheSize === 0) return;
-    this.#cache.delete(id);
+    // oldest first out (a hit does not move an id: cheaper, and ids are never renumbered)
+    if (this.#cache.size >= this.#cacheSize) this.#cache.delete(this.#cache.keys().next().value as string);
     this.#cache.set(id, n);
-    if (this.#cache.size > this.#cacheSize) this.#cache.delete(this.#cache.keys().next().value as string);
   }
 
   /** The number of each id; unknown ids get one when `create`, else null. Ids are already validated. */
   async numbers(ids: readonly string[], create: boolean): Promise<(number | null)[]> {
     const out: (number | null)[] = new Array<number | null>(ids.length).fill(null);
-    const missing = new Map<string, number[]>();
-    ids.forEach((id, i) => {
+    // the first place of each unknown id, and the places of its repeats
+    const first = new Map<string, number>();
+    const repeats: number[] = [];
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i] as string;
       const n = this.#cache.get(id);
       if (n !== undefined) out[i] = n;
-      else missing.set(id, [...(missing.get(id) ?? []), i]);
-    });
-    const unknown = [...missing.keys()];
+      else if (first.has(id)) repeats.push(i);
+      else first.set(id, i);
+    }
+    const unknown = [...first.keys()];
+    const calls: Promise<void>[] = [];
     for (let at = 0; at < unknown.length; at += MAP_BATCH) {
       const chunk = unknown.slice(at, at + MAP_BATCH);
       const plan = this.#context.scripts.plan(mapIdsScript, { next: this.#keys.next }, { create: create ? '1' : '0', max: MAX_MAPPED });
       const full = Object.freeze({ ...plan, keys: Object.freeze([...plan.keys, ...chunk.map((id) => this.#keys.forward(fnv1a(id) % this.#shards))]), args: Object.freeze([...plan.args, ...chunk]) });
-      const numbers = await this.#context.scripts.exec(full, mapErrors);
-      chunk.forEach((id, i) => {
-        const n = numbers[i] ?? -1;
-        if (n < 0) return;
-        this.#remember(id, n);
-        for (const index of missing.get(id) ?? []) out[index] = n;
-      });
+      calls.push(
+        this.#context.scripts.exec(full, mapErrors).then((numbers) => {
+          chunk.forEach((id, i) => {
+            const n = numbers[i] ?? -1;
+            if (n < 0) return;
+            this.#remember(id, n);
+            out[first.get(id) as number] = n;
+          });
+        }),
+      );
     }
+    await Promise.all(calls);
+    for (const i of repeats) out[i] = this.#cache.get(ids[i] as string) ?? out[first.get(ids[i] as string) as number] ?? null;
     return out;
   }
 

@@ -54,8 +54,8 @@ export interface SlotCount {
   readonly count: number;
 }
 
-/** Events per add-script call. */
-const ADD_BATCH = 20_000;
+/** Events per add-script call (a day's bitmap then gets thousands of bits: a byte range, not single bits). */
+const ADD_BATCH = 50_000;
 const MINUTE = 60_000;
 const NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
 
@@ -147,31 +147,53 @@ export class UniqueCounter<Id extends string | number = number> {
     await this.addMany([{ id, at: SlotCalendar.instant(at) }]);
   }
 
-  /** Counts many events: one script call per 20,000 events (plus one to map ids this process has not seen). */
+  /**
+   * Counts many events: one script call per 50,000 events (plus calls that map ids this process has
+   * not seen), two in flight, so that the next batch is built while the server merges one.
+   */
   async addMany(events: readonly UniqueEvent<Id>[]): Promise<void> {
     const list: unknown = events;
     if (!Array.isArray(list)) throw new InvalidArgumentError('events', 'must be an array of { id, at }');
     const times = events.map((e, i) => SlotCalendar.instant(e.at, `events[${String(i)}].at`));
     const ids = events.map((e) => e.id);
-    for (let at = 0; at < events.length; at += ADD_BATCH) {
-      const slice = ids.slice(at, at + ADD_BATCH);
-      const batch = new BitBatch();
-      if (this.approximate) {
-        slice.forEach((id, i) => {
-          const text = idText(id, `events[${String(at + i)}].id`);
-          for (const [, key, expireAt] of this.#slotsOf(times[at + i] as number)) batch.id(key, text, expireAt);
-        });
-      } else {
-        const numbers = await this.#numbers(slice, `events[#].id`, true);
-        const universe = universeKey(this.internals.slotKeys, this.internals.space);
-        numbers.forEach((n, i) => {
-          if (n === null) return;
-          for (const [, key, expireAt] of this.#slotsOf(times[at + i] as number)) batch.bit(key, n, expireAt);
-          batch.bit(universe, n, 0);
-        });
+    // every id is checked before anything is written
+    if (this.approximate || this.internals.idMap !== null) ids.forEach((id, i) => idText(id, `events[${String(i)}].id`));
+    else await this.#numbers(ids, 'events[#].id', false);
+    const inFlight: Promise<void>[] = [];
+    let failure: unknown = null;
+    try {
+      for (let at = 0; at < events.length; at += ADD_BATCH) {
+        const batch = await this.#batch(ids.slice(at, at + ADD_BATCH), times, at);
+        inFlight.push(this.#send(batch));
+        if (inFlight.length >= 2) await inFlight.shift();
       }
-      await this.#send(batch);
+    } catch (error) {
+      failure = error;
     }
+    // no send is left unawaited, whatever failed
+    const rejected = (await Promise.allSettled(inFlight)).find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    const error: unknown = failure ?? rejected?.reason ?? null;
+    if (error !== null) throw error instanceof Error ? error : new Error('addMany failed', { cause: error });
+  }
+
+  /** The bits (or HyperLogLog ids) of events at..at + slice.length. */
+  async #batch(slice: readonly Id[], times: readonly number[], at: number): Promise<BitBatch> {
+    const batch = new BitBatch();
+    if (this.approximate) {
+      slice.forEach((id, i) => {
+        const text = idText(id, `events[${String(at + i)}].id`);
+        for (const [, key, expireAt] of this.#slotsOf(times[at + i] as number)) batch.id(key, text, expireAt);
+      });
+      return batch;
+    }
+    const numbers = await this.#numbers(slice, 'events[#].id', true);
+    const universe = universeKey(this.internals.slotKeys, this.internals.space);
+    numbers.forEach((n, i) => {
+      if (n === null) return;
+      for (const [, key, expireAt] of this.#slotsOf(times[at + i] as number)) batch.bit(key, n, expireAt);
+      batch.bit(universe, n, 0);
+    });
+    return batch;
   }
 
   async #send(batch: BitBatch): Promise<void> {

@@ -87,6 +87,33 @@ describe.each(TOPOLOGIES)('unique counters on %s', (topology) => {
     expect(await counter.count('day', Date.UTC(2030, 0, 1))).toBe(0);
   });
 
+  it('counts like the model in random time zones, week starts and instants (property)', async () => {
+    const kr = redis.kickass();
+    const zones = ['America/New_York', 'Asia/Kolkata', 'Europe/Paris', 'Australia/Lord_Howe', 'America/Santiago', 'Pacific/Chatham', 'UTC'];
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...zones),
+        fc.integer({ min: 0, max: 6 }),
+        fc.array(fc.record({ id: fc.integer({ min: 0, max: 40 }), at: fc.integer({ min: Date.UTC(2024, 0, 1), max: Date.UTC(2027, 11, 31) }) }), { minLength: 1, maxLength: 60 }),
+        fc.integer({ min: 0, max: 4 * 86_400_000 }),
+        async (zone, weekStart, spread, width) => {
+          // events bunched within a few days of the first, so that slots hold several
+          const base = (spread[0] as { at: number }).at;
+          const events = spread.map((e, i) => ({ id: e.id, at: base + ((e.at - base) % (width + 1)) * (i % 2 === 0 ? 1 : -1) }));
+          const counter = kr.uniqueCounter(`p${String(run++)}`, { slots: UNITS, timeZone: zone, weekStart: weekStart as Weekday });
+          await counter.addMany(events);
+          const model = new CounterModel<number>(zone, weekStart as Weekday);
+          for (const e of events) model.add(e.id, e.at);
+          for (const e of events.slice(0, 10)) {
+            for (const unit of UNITS) expect(await counter.count(unit, e.at), `${zone} ${unit} ${new Date(e.at).toISOString()}`).toBe(model.of(unit, e.at).size);
+          }
+        },
+      ),
+      { numRuns: 25, seed: 77 },
+    );
+  });
+
   it('combines slots with and, or, xor and not like JS sets: one group on the server, several in the process', async () => {
     const kr = redis.kickass();
     const a = kr.uniqueCounter('a', { slots: ['day', 'week'], group: 'g' });
