@@ -20,6 +20,7 @@ import { Redis } from 'ioredis';
 import { retention } from '../src/counters/analysis.js';
 import type { UniqueCounter } from '../src/counters/unique-counter.js';
 import { kickass } from '../src/kickass.js';
+import { seededRandom } from './data/random.js';
 import { makeRow, seconds } from './stats.js';
 import type { BenchContext, BenchRow, BenchScenario } from './types.js';
 
@@ -39,14 +40,7 @@ interface Workload {
 
 /** The events and the sparse id of each user (fixed seeds). */
 function workload(): Workload {
-  // mulberry32: 32-bit arithmetic, so the sequence does not collapse the way a float LCG does
-  let seed = 12345;
-  const random = (): number => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = seededRandom(12345);
   const users = new Int32Array(EVENTS);
   const at = new Float64Array(EVENTS);
   for (let i = 0; i < EVENTS; i++) {

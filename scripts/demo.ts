@@ -7,6 +7,7 @@ import { InvalidArgumentError, KickassError, codecs, formatDuration, kickass, pa
 import { QuerySyntaxError, createAnalyzer, foldSuggestion, parseTextQuery } from '../src/search/index.js';
 import { and, funnel, not, retention } from '../src/counters/index.js';
 import { debianPackages } from '../bench/data/debian-packages.js';
+import { seededRandom } from '../bench/data/random.js';
 
 interface City {
   readonly cityId: number;
@@ -164,13 +165,7 @@ async function main(): Promise<void> {
     const signups = kr.uniqueCounter('signup', { ...zone, slots: ['day', 'week'], ids: { map: 'users' } });
     const visits = kr.uniqueCounter('visit', { ...zone, slots: ['day', 'week'], ids: { map: 'users' } });
     const steps = (['view', 'cart', 'buy'] as const).map((name) => kr.uniqueCounter(name, { ...zone, slots: ['day', 'week'], ids: { map: 'users' } }));
-    let seed = 42;
-    const random = (): number => {
-      seed = (seed + 0x6d2b79f5) | 0;
-      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
+    const random = seededRandom(42);
     const signupEvents: { id: string; at: number }[] = [];
     const visitEvents: { id: string; at: number }[] = [];
     const stepEvents: { id: string; at: number }[][] = [[], [], []];
