@@ -1,10 +1,18 @@
 /** One key's share of a batch, as the add script takes it: kind, expire-at, byte offset, payload. */
-export type AddTarget = readonly [key: string, kind: 'r' | 'f' | 'h', expireAt: number, offset: number, payload: string | Buffer];
+export type AddTarget = readonly [key: string, kind: 'r' | 'f' | 'h' | 'o', expireAt: number, offset: number, payload: string | Buffer];
 
 /** Bits per key of a batch, turned into add-script targets. */
 export class BitBatch {
   readonly #bits = new Map<string, { expireAt: number; bits: number[] }>();
   readonly #ids = new Map<string, { expireAt: number; ids: Set<string> }>();
+  readonly #unions = new Map<string, Set<string>>();
+
+  /** Makes key (never expiring) the union of itself and the given keys of this batch (the targets sent before it). */
+  union(key: string, of: Iterable<string>): void {
+    let set = this.#unions.get(key);
+    if (set === undefined) this.#unions.set(key, (set = new Set()));
+    for (const k of of) set.add(k);
+  }
 
   /** Sets bit n of key (expiring at expireAt ms, 0 for never). */
   bit(key: string, n: number, expireAt: number): void {
@@ -53,6 +61,8 @@ export class BitBatch {
       out.push([key, 'r', expireAt, first, buffer]);
     }
     for (const [key, { expireAt, ids }] of this.#ids) out.push([key, 'h', expireAt, 0, JSON.stringify([...ids])]);
+    const position = new Map(out.map((t, i) => [t[0], i + 1]));
+    for (const [key, of] of this.#unions) out.push([key, 'o', 0, 0, JSON.stringify([...of].map((k) => position.get(k)).filter((n) => n !== undefined))]);
     return out;
   }
 }

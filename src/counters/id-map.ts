@@ -23,8 +23,8 @@ export const MAX_MAPPED = 2 ** 30 - 1;
 export const MAX_ID_BYTES = 1024;
 /** Ids per forward shard at the expected size (a listpack hash stays compact below 128). */
 const SHARD_FILL = 64;
-/** Ids per map-ids call. */
-const MAP_BATCH = 10_000;
+/** Ids per map-ids call (about; a shard's ids go together). */
+const MAP_BATCH = 20_000;
 
 /** The id map is full (MAX_MAPPED numbers handed out); nothing was mapped. */
 export class IdMapFullError extends KickassError {
@@ -74,6 +74,7 @@ export class IdMap {
   readonly #shards: number;
   readonly #cacheSize: number;
   readonly #cache = new Map<string, number>();
+  readonly #forwardKeys: string[] = [];
 
   constructor(context: KickassContext, options: IdMapOptions = {}) {
     this.#context = context;
@@ -87,6 +88,11 @@ export class IdMap {
     let shards = 1;
     while (shards * SHARD_FILL < expected) shards *= 2;
     this.#shards = shards;
+  }
+
+  /** The key of forward shard s (built once). */
+  #forward(s: number): string {
+    return (this.#forwardKeys[s] ??= this.#keys.forward(s));
   }
 
   #remember(id: string, n: number): void {
@@ -109,14 +115,24 @@ export class IdMap {
       else if (first.has(id)) repeats.push(i);
       else first.set(id, i);
     }
-    const unknown = [...first.keys()];
+    // unknown ids grouped by forward shard, MAP_BATCH of them per call
+    const groups = new Map<number, string[]>();
+    for (const id of first.keys()) {
+      const shard = fnv1a(id) % this.#shards;
+      let group = groups.get(shard);
+      if (group === undefined) groups.set(shard, (group = []));
+      group.push(id);
+    }
     const calls: Promise<void>[] = [];
-    for (let at = 0; at < unknown.length; at += MAP_BATCH) {
-      const chunk = unknown.slice(at, at + MAP_BATCH);
+    let keys: string[] = [];
+    let args: string[] = [];
+    let sent: string[] = [];
+    const flush = (): void => {
+      if (sent.length === 0) return;
       const plan = this.#context.scripts.plan(mapIdsScript, { next: this.#keys.next }, { create: create ? '1' : '0', max: MAX_MAPPED });
-      const full = Object.freeze({ ...plan, keys: Object.freeze([...plan.keys, ...chunk.map((id) => this.#keys.forward(fnv1a(id) % this.#shards))]), args: Object.freeze([...plan.args, ...chunk]) });
+      const chunk = sent;
       calls.push(
-        this.#context.scripts.exec(full, mapErrors).then((numbers) => {
+        this.#context.scripts.exec(Object.freeze({ ...plan, keys: Object.freeze([...plan.keys, ...keys]), args: Object.freeze([...plan.args, ...args]) }), mapErrors).then((numbers) => {
           chunk.forEach((id, i) => {
             const n = numbers[i] ?? -1;
             if (n < 0) return;
@@ -125,7 +141,17 @@ export class IdMap {
           });
         }),
       );
+      keys = [];
+      args = [];
+      sent = [];
+    };
+    for (const [shard, ids] of groups) {
+      keys.push(this.#forward(shard));
+      args.push(String(ids.length), ...ids);
+      sent.push(...ids);
+      if (sent.length >= MAP_BATCH) flush();
     }
+    flush();
     await Promise.all(calls);
     for (const i of repeats) out[i] = this.#cache.get(ids[i] as string) ?? out[first.get(ids[i] as string) as number] ?? null;
     return out;

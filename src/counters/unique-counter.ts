@@ -156,14 +156,16 @@ export class UniqueCounter<Id extends string | number = number> {
     if (!Array.isArray(list)) throw new InvalidArgumentError('events', 'must be an array of { id, at }');
     const times = events.map((e, i) => SlotCalendar.instant(e.at, `events[${String(i)}].at`));
     const ids = events.map((e) => e.id);
-    // every id is checked before anything is written
-    if (this.approximate || this.internals.idMap !== null) ids.forEach((id, i) => idText(id, `events[${String(i)}].id`));
+    // every id is checked before anything is written: integers here, text ids made once
+    let texts: string[] | null = null;
+    if (this.approximate || this.internals.idMap !== null) texts = ids.map((id, i) => idText(id, `events[${String(i)}].id`));
     else await this.#numbers(ids, 'events[#].id', false);
     const inFlight: Promise<void>[] = [];
     let failure: unknown = null;
     try {
       for (let at = 0; at < events.length; at += ADD_BATCH) {
-        const batch = await this.#batch(ids.slice(at, at + ADD_BATCH), times, at);
+        const end = Math.min(events.length, at + ADD_BATCH);
+        const batch = await this.#batch(texts === null ? ids.slice(at, end) : texts.slice(at, end), times, at);
         inFlight.push(this.#send(batch));
         if (inFlight.length >= 2) await inFlight.shift();
       }
@@ -176,23 +178,33 @@ export class UniqueCounter<Id extends string | number = number> {
     if (error !== null) throw error instanceof Error ? error : new Error('addMany failed', { cause: error });
   }
 
-  /** The bits (or HyperLogLog ids) of events at..at + slice.length. */
-  async #batch(slice: readonly Id[], times: readonly number[], at: number): Promise<BitBatch> {
+  /** The bits (or HyperLogLog ids) of events at..at + slice.length: integer ids, or checked text ids (mapped, approximate). */
+  async #batch(slice: readonly (Id | string)[], times: readonly number[], at: number): Promise<BitBatch> {
     const batch = new BitBatch();
     if (this.approximate) {
-      slice.forEach((id, i) => {
-        const text = idText(id, `events[${String(at + i)}].id`);
-        for (const [, key, expireAt] of this.#slotsOf(times[at + i] as number)) batch.id(key, text, expireAt);
-      });
+      for (let i = 0; i < slice.length; i++) {
+        const slots = this.#slotsOf(times[at + i] as number);
+        for (const slot of slots) batch.id(slot[1], slice[i] as string, slot[2]);
+      }
       return batch;
     }
-    const numbers = await this.#numbers(slice, 'events[#].id', true);
-    const universe = universeKey(this.internals.slotKeys, this.internals.space);
-    numbers.forEach((n, i) => {
-      if (n === null) return;
-      for (const [, key, expireAt] of this.#slotsOf(times[at + i] as number)) batch.bit(key, n, expireAt);
-      batch.bit(universe, n, 0);
-    });
+    const { idMap } = this.internals;
+    const numbers: readonly (number | null)[] = idMap === null ? (slice as readonly number[]) : await idMap.numbers(slice as readonly string[], true);
+    // every event is in one slot of each unit: the universe takes the union of the slot keys of
+    // the unit that touched the fewest
+    const touched = this.slots.map(() => new Set<string>());
+    for (let i = 0; i < numbers.length; i++) {
+      const n = numbers[i];
+      if (n === null || n === undefined) continue;
+      const slots = this.#slotsOf(times[at + i] as number);
+      for (let u = 0; u < slots.length; u++) {
+        const slot = slots[u] as [SlotUnit, string, number];
+        batch.bit(slot[1], n, slot[2]);
+        (touched[u] as Set<string>).add(slot[1]);
+      }
+    }
+    const fewest = touched.reduce((a, b) => (b.size < a.size ? b : a));
+    if (fewest.size > 0) batch.union(universeKey(this.internals.slotKeys, this.internals.space), fewest);
     return batch;
   }
 

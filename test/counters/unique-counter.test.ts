@@ -226,6 +226,11 @@ describe.each(TOPOLOGIES)('unique counters on %s', (topology) => {
     expect(Math.abs(Date.now() + ttl - (hourEnd + 2 * DAY))).toBeLessThan(5_000);
     expect(await redis.client.pttl(dayKey ?? '')).toBe(-1);
     expect(await redis.client.pttl(universe ?? '')).toBe(-1);
+    // an event older than its retention leaves no slot, but its id joins the group's universe
+    const old = kr.uniqueCounter('old', { slots: ['day'], retention: { day: '1h' }, group: 'r' });
+    await old.add(77, Date.UTC(2020, 0, 1));
+    expect(await old.count('day', Date.UTC(2020, 0, 1))).toBe(0);
+    expect(await not(counter.slot('day', at)).count()).toBe(1);
   });
 
   it('rejects bad ids, options and slots with typed errors, writing nothing', async () => {
