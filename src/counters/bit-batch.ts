@@ -3,7 +3,7 @@ export type AddTarget = readonly [key: string, kind: 'r' | 'f' | 'h' | 'o', expi
 
 /** Bits per key of a batch, turned into add-script targets. */
 export class BitBatch {
-  readonly #bits = new Map<string, { expireAt: number; bits: number[] }>();
+  readonly #bits = new Map<string, { expireAt: number; bits: number[]; group: number }>();
   readonly #ids = new Map<string, { expireAt: number; ids: Set<string> }>();
   readonly #unions = new Map<string, Set<string>>();
 
@@ -14,14 +14,27 @@ export class BitBatch {
     for (const k of of) set.add(k);
   }
 
-  /** Sets bit n of key (expiring at expireAt ms, 0 for never). */
-  bit(key: string, n: number, expireAt: number): void {
+  /** Sets bit n of key (expiring at expireAt ms, 0 for never); `group` tells which keys cover the same events (see keysOfSmallestGroup). */
+  bit(key: string, n: number, expireAt: number, group = 0): void {
     let entry = this.#bits.get(key);
     if (entry === undefined) {
-      entry = { expireAt, bits: [] };
+      entry = { expireAt, bits: [], group };
       this.#bits.set(key, entry);
     }
     entry.bits.push(n);
+  }
+
+  /** The keys of the group with the fewest keys (each group's keys hold every event of the batch). */
+  keysOfSmallestGroup(): string[] {
+    const groups = new Map<number, string[]>();
+    for (const [key, { group }] of this.#bits) {
+      let keys = groups.get(group);
+      if (keys === undefined) groups.set(group, (keys = []));
+      keys.push(key);
+    }
+    let best: string[] = [];
+    for (const keys of groups.values()) if (best.length === 0 || keys.length < best.length) best = keys;
+    return best;
   }
 
   /** Adds id to HyperLogLog key (expiring at expireAt ms, 0 for never). */

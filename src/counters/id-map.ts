@@ -49,6 +49,12 @@ function fnv1a(s: string): number {
   return h;
 }
 
+/** Throws unless `id` is a safe integer or a non-empty string of at most MAX_ID_BYTES; returns it. */
+export function checkedId(id: unknown, field: string): string | number {
+  if (typeof id === 'number' && Number.isSafeInteger(id)) return id;
+  return idText(id, field);
+}
+
 /** Throws unless `id` is a non-empty string (or a safe integer) of at most MAX_ID_BYTES; returns its text. */
 export function idText(id: unknown, field: string): string {
   if (typeof id === 'number' && Number.isSafeInteger(id)) return String(id);
@@ -73,7 +79,7 @@ export class IdMap {
   readonly #keys: IdMapKeys;
   readonly #shards: number;
   readonly #cacheSize: number;
-  readonly #cache = new Map<string, number>();
+  readonly #cache = new Map<string | number, number>();
   readonly #forwardKeys: string[] = [];
 
   constructor(context: KickassContext, options: IdMapOptions = {}) {
@@ -95,30 +101,33 @@ export class IdMap {
     return (this.#forwardKeys[s] ??= this.#keys.forward(s));
   }
 
-  #remember(id: string, n: number): void {
+  #remember(id: string | number, n: number): void {
     if (this.#cacheSize === 0) return;
     // oldest first out (a hit does not move an id: cheaper, and ids are never renumbered)
-    if (this.#cache.size >= this.#cacheSize) this.#cache.delete(this.#cache.keys().next().value as string);
+    if (this.#cache.size >= this.#cacheSize) this.#cache.delete(this.#cache.keys().next().value as string | number);
     this.#cache.set(id, n);
   }
 
-  /** The number of each id; unknown ids get one when `create`, else null. Ids are already validated. */
-  async numbers(ids: readonly string[], create: boolean): Promise<(number | null)[]> {
+  /**
+   * The number of each id (checked already: see checkedId; an integer id is the text of its decimal
+   * digits); unknown ids get one when `create`, else null.
+   */
+  async numbers(ids: readonly (string | number)[], create: boolean): Promise<(number | null)[]> {
     const out: (number | null)[] = new Array<number | null>(ids.length).fill(null);
     // the first place of each unknown id, and the places of its repeats
-    const first = new Map<string, number>();
+    const first = new Map<string | number, number>();
     const repeats: number[] = [];
     for (let i = 0; i < ids.length; i++) {
-      const id = ids[i] as string;
+      const id = ids[i] as string | number;
       const n = this.#cache.get(id);
       if (n !== undefined) out[i] = n;
       else if (first.has(id)) repeats.push(i);
       else first.set(id, i);
     }
     // unknown ids grouped by forward shard, MAP_BATCH of them per call
-    const groups = new Map<number, string[]>();
+    const groups = new Map<number, (string | number)[]>();
     for (const id of first.keys()) {
-      const shard = fnv1a(id) % this.#shards;
+      const shard = fnv1a(String(id)) % this.#shards;
       let group = groups.get(shard);
       if (group === undefined) groups.set(shard, (group = []));
       group.push(id);
@@ -126,7 +135,7 @@ export class IdMap {
     const calls: Promise<void>[] = [];
     let keys: string[] = [];
     let args: string[] = [];
-    let sent: string[] = [];
+    let sent: (string | number)[] = [];
     const flush = (): void => {
       if (sent.length === 0) return;
       const plan = this.#context.scripts.plan(mapIdsScript, { next: this.#keys.next }, { create: create ? '1' : '0', max: MAX_MAPPED });
@@ -147,13 +156,13 @@ export class IdMap {
     };
     for (const [shard, ids] of groups) {
       keys.push(this.#forward(shard));
-      args.push(String(ids.length), ...ids);
+      args.push(String(ids.length), ...ids.map(String));
       sent.push(...ids);
       if (sent.length >= MAP_BATCH) flush();
     }
     flush();
     await Promise.all(calls);
-    for (const i of repeats) out[i] = this.#cache.get(ids[i] as string) ?? out[first.get(ids[i] as string) as number] ?? null;
+    for (const i of repeats) out[i] = out[first.get(ids[i] as string | number) as number] ?? null;
     return out;
   }
 

@@ -10,7 +10,7 @@ import type { SlotUnit, Weekday } from './calendar.js';
 import { IdOutOfRangeError, UnsupportedCounterOperationError } from './errors.js';
 import { SlotSet } from './expression.js';
 import type { CounterInternals } from './counter-internals.js';
-import { IdMap, idText } from './id-map.js';
+import { IdMap, checkedId, idText } from './id-map.js';
 import type { IdMapOptions } from './id-map.js';
 import { groupSlot, scratchKey, slotKey, universeKey } from './keys.js';
 import { addScript } from './scripts/index.generated.js';
@@ -138,8 +138,8 @@ export class UniqueCounter<Id extends string | number = number> {
         return id;
       });
     }
-    const texts = ids.map((id, i) => idText(id, field.replace('#', String(i))));
-    return idMap.numbers(texts, create);
+    const checked = ids.map((id, i) => checkedId(id, field.replace('#', String(i))));
+    return idMap.numbers(checked, create);
   }
 
   /** Counts `id` in every slot of `at` (now when omitted). */
@@ -157,8 +157,9 @@ export class UniqueCounter<Id extends string | number = number> {
     const times = events.map((e, i) => SlotCalendar.instant(e.at, `events[${String(i)}].at`));
     const ids = events.map((e) => e.id);
     // every id is checked before anything is written: integers here, text ids made once
-    let texts: string[] | null = null;
-    if (this.approximate || this.internals.idMap !== null) texts = ids.map((id, i) => idText(id, `events[${String(i)}].id`));
+    let texts: (string | number)[] | null = null;
+    if (this.approximate) texts = ids.map((id, i) => idText(id, `events[${String(i)}].id`));
+    else if (this.internals.idMap !== null) texts = ids.map((id, i) => checkedId(id, `events[${String(i)}].id`));
     else await this.#numbers(ids, 'events[#].id', false);
     const inFlight: Promise<void>[] = [];
     let failure: unknown = null;
@@ -179,7 +180,7 @@ export class UniqueCounter<Id extends string | number = number> {
   }
 
   /** The bits (or HyperLogLog ids) of events at..at + slice.length: integer ids, or checked text ids (mapped, approximate). */
-  async #batch(slice: readonly (Id | string)[], times: readonly number[], at: number): Promise<BitBatch> {
+  async #batch(slice: readonly (Id | string | number)[], times: readonly number[], at: number): Promise<BitBatch> {
     const batch = new BitBatch();
     if (this.approximate) {
       for (let i = 0; i < slice.length; i++) {
@@ -189,22 +190,20 @@ export class UniqueCounter<Id extends string | number = number> {
       return batch;
     }
     const { idMap } = this.internals;
-    const numbers: readonly (number | null)[] = idMap === null ? (slice as readonly number[]) : await idMap.numbers(slice as readonly string[], true);
-    // every event is in one slot of each unit: the universe takes the union of the slot keys of
-    // the unit that touched the fewest
-    const touched = this.slots.map(() => new Set<string>());
+    const numbers: readonly (number | null)[] = idMap === null ? (slice as readonly number[]) : await idMap.numbers(slice, true);
     for (let i = 0; i < numbers.length; i++) {
       const n = numbers[i];
       if (n === null || n === undefined) continue;
       const slots = this.#slotsOf(times[at + i] as number);
       for (let u = 0; u < slots.length; u++) {
         const slot = slots[u] as [SlotUnit, string, number];
-        batch.bit(slot[1], n, slot[2]);
-        (touched[u] as Set<string>).add(slot[1]);
+        batch.bit(slot[1], n, slot[2], u);
       }
     }
-    const fewest = touched.reduce((a, b) => (b.size < a.size ? b : a));
-    if (fewest.size > 0) batch.union(universeKey(this.internals.slotKeys, this.internals.space), fewest);
+    // every event is in one slot of each unit: the universe takes the union of the slot keys of
+    // the unit that touched the fewest
+    const fewest = batch.keysOfSmallestGroup();
+    if (fewest.length > 0) batch.union(universeKey(this.internals.slotKeys, this.internals.space), fewest);
     return batch;
   }
 
