@@ -166,33 +166,33 @@ export class IdMap {
     return out;
   }
 
-  /** The id of each number (null where the map has none), read from the reverse chunks in one pipeline. */
+  /** The id of each number (null where the map has none): one HMGET per reverse chunk, in one pipeline. */
   async ids(numbers: readonly number[]): Promise<(string | null)[]> {
     if (numbers.length === 0) return [];
-    const pipeline = this.#context.client.pipeline();
-    for (const n of numbers) pipeline.hget(this.#keys.reverse(Math.floor(n / 128)), String(n % 128));
-    const replies = (await pipeline.exec()) ?? [];
-    return replies.map(([error, value]) => {
-      if (error) throw error;
-      return typeof value === 'string' ? value : null;
+    const chunks = new Map<number, number[]>();
+    numbers.forEach((n, i) => {
+      const chunk = Math.floor(n / 128);
+      let places = chunks.get(chunk);
+      if (places === undefined) chunks.set(chunk, (places = []));
+      places.push(i);
     });
+    const pipeline = this.#context.client.pipeline();
+    for (const [chunk, places] of chunks) pipeline.hmget(this.#keys.reverse(chunk), ...places.map((i) => String((numbers[i] as number) % 128)));
+    const replies = (await pipeline.exec()) ?? [];
+    const out: (string | null)[] = new Array<string | null>(numbers.length).fill(null);
+    [...chunks.values()].forEach((places, c) => {
+      const [error, values] = replies[c] ?? [null, []];
+      if (error) throw error;
+      places.forEach((i, j) => {
+        const value = (values as (string | null)[])[j];
+        out[i] = typeof value === 'string' ? value : null;
+      });
+    });
+    return out;
   }
 
   /** How many ids the map holds. */
   async size(): Promise<number> {
     return Number((await this.#context.client.get(this.#keys.next)) ?? 0);
-  }
-
-  /** The map's keys, for drop(): its counter, its forward shards and the reverse chunks of `size` numbers. */
-  keysFor(size: number): string[] {
-    const keys = [this.#keys.next];
-    for (let s = 0; s < this.#shards; s++) keys.push(this.#keys.forward(s));
-    for (let c = 0; c * 128 < size; c++) keys.push(this.#keys.reverse(c));
-    return keys;
-  }
-
-  /** Forgets what this process remembers (after the map was dropped). */
-  forget(): void {
-    this.#cache.clear();
   }
 }
