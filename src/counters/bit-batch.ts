@@ -1,9 +1,18 @@
 /** One key's share of a batch, as the add script takes it: kind, expire-at, byte offset, payload. */
 export type AddTarget = readonly [key: string, kind: 'r' | 'f' | 'h' | 'o', expireAt: number, offset: number, payload: string | Buffer];
 
+/** A key a batch sets bits in: `index` is unique per key within a counter (a batch files bits by it), `group` says which keys together cover every event (one per slot unit). */
+export interface BitTarget {
+  readonly index: number;
+  readonly key: string;
+  readonly expireAt: number;
+  readonly group: number;
+}
+
 /** Bits per key of a batch, turned into add-script targets. */
 export class BitBatch {
-  readonly #bits = new Map<string, { expireAt: number; bits: number[]; group: number }>();
+  readonly #lists: (number[] | undefined)[] = [];
+  readonly #targets: BitTarget[] = [];
   readonly #ids = new Map<string, { expireAt: number; ids: Set<string> }>();
   readonly #unions = new Map<string, Set<string>>();
 
@@ -14,20 +23,20 @@ export class BitBatch {
     for (const k of of) set.add(k);
   }
 
-  /** Sets bit n of key (expiring at expireAt ms, 0 for never); `group` tells which keys cover the same events (see keysOfSmallestGroup). */
-  bit(key: string, n: number, expireAt: number, group = 0): void {
-    let entry = this.#bits.get(key);
-    if (entry === undefined) {
-      entry = { expireAt, bits: [], group };
-      this.#bits.set(key, entry);
+  /** Sets bit n of the target's key. */
+  bit(target: BitTarget, n: number): void {
+    let list = this.#lists[target.index];
+    if (list === undefined) {
+      this.#lists[target.index] = list = [];
+      this.#targets.push(target);
     }
-    entry.bits.push(n);
+    list.push(n);
   }
 
   /** The keys of the group with the fewest keys (each group's keys hold every event of the batch). */
   keysOfSmallestGroup(): string[] {
     const groups = new Map<number, string[]>();
-    for (const [key, { group }] of this.#bits) {
+    for (const { key, group } of this.#targets) {
       let keys = groups.get(group);
       if (keys === undefined) groups.set(group, (keys = []));
       keys.push(key);
@@ -53,7 +62,8 @@ export class BitBatch {
    */
   targets(): AddTarget[] {
     const out: AddTarget[] = [];
-    for (const [key, { expireAt, bits }] of this.#bits) {
+    for (const { index, key, expireAt } of this.#targets) {
+      const bits = this.#lists[index] as number[];
       let lo = Number.POSITIVE_INFINITY;
       let hi = 0;
       for (const n of bits) {

@@ -5,6 +5,7 @@ import { InvalidArgumentError } from '../core/errors.js';
 import { unlinkKeys } from '../core/scan.js';
 import { globEscape } from '../store/maintenance-structures.js';
 import { BitBatch } from './bit-batch.js';
+import type { BitTarget } from './bit-batch.js';
 import { SLOT_UNITS, SlotCalendar, checkSlotUnit } from './calendar.js';
 import type { SlotUnit, Weekday } from './calendar.js';
 import { IdOutOfRangeError, UnsupportedCounterOperationError } from './errors.js';
@@ -56,6 +57,10 @@ export interface SlotCount {
 
 /** Events per add-script call (a day's bitmap then gets thousands of bits: a byte range, not single bits). */
 const ADD_BATCH = 50_000;
+/** Events per id-map request: small, so that building starts soon after a call begins. */
+const NUMBER_CHUNK = 10_000;
+/** Id-map requests kept ahead of the chunk being built. */
+const NUMBER_AHEAD = 4;
 const MINUTE = 60_000;
 const NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
 
@@ -79,7 +84,9 @@ export class UniqueCounter<Id extends string | number = number> {
   readonly internals: CounterInternals;
   readonly #maxId: number;
   readonly #retention: Partial<Record<SlotUnit, number>>;
-  readonly #slotCache = new Map<number, [SlotUnit, string, number][]>();
+  readonly #slotCache = new Map<number, readonly BitTarget[]>();
+  /** Slot keys by name, so that every minute of a slot shares one target. */
+  readonly #targets = new Map<string, BitTarget>();
 
   constructor(context: KickassContext, name: string, options: UniqueCounterOptions = {}) {
     if (typeof name !== 'string' || !NAME.test(name)) throw new InvalidArgumentError('name', 'must be 1-64 characters of letters, digits, "_", "." or "-", starting with a letter');
@@ -111,17 +118,22 @@ export class UniqueCounter<Id extends string | number = number> {
     this.internals = Object.freeze({ context, slotKeys: groupSlot(context.keys, this.group), space: idMap === null ? 'i' : `m:${idMap.name}`, approximate: this.approximate, idMap });
   }
 
-  /** The keys and expiries of every slot of an instant (slot boundaries fall on whole minutes, so they are remembered per minute). */
-  #slotsOf(at: number): [SlotUnit, string, number][] {
+  /** The key, expiry and unit of every slot of an instant (slot boundaries fall on whole minutes, so they are remembered per minute). */
+  #slotsOf(at: number): readonly BitTarget[] {
     const minute = Math.floor(at / MINUTE);
     let slots = this.#slotCache.get(minute);
     if (slots === undefined) {
-      slots = this.slots.map((unit) => {
+      slots = this.slots.map((unit, group) => {
         const start = this.calendar.slotStart(unit, at);
-        const keep = this.#retention[unit];
-        return [unit, slotKey(this.internals.slotKeys, this.name, unit, start, this.approximate), keep === undefined ? 0 : this.calendar.nextSlotStart(unit, start) + keep];
+        const key = slotKey(this.internals.slotKeys, this.name, unit, start, this.approximate);
+        let target = this.#targets.get(key);
+        if (target === undefined) {
+          const keep = this.#retention[unit];
+          target = { index: this.#targets.size, key, expireAt: keep === undefined ? 0 : this.calendar.nextSlotStart(unit, start) + keep, group };
+          this.#targets.set(key, target);
+        }
+        return target;
       });
-      if (this.#slotCache.size > 100_000) this.#slotCache.clear();
       this.#slotCache.set(minute, slots);
     }
     return slots;
@@ -149,7 +161,8 @@ export class UniqueCounter<Id extends string | number = number> {
 
   /**
    * Counts many events: one script call per 50,000 events (plus calls that map ids this process has
-   * not seen), two in flight, so that the next batch is built while the server merges one.
+   * not seen), two in flight, so that the next batch is built while the server merges one; mapped
+   * ids are numbered 10,000 events at a time, a few requests ahead of the events being built.
    */
   async addMany(events: readonly UniqueEvent<Id>[]): Promise<void> {
     const list: unknown = events;
@@ -161,47 +174,77 @@ export class UniqueCounter<Id extends string | number = number> {
     if (this.approximate) texts = ids.map((id, i) => idText(id, `events[${String(i)}].id`));
     else if (this.internals.idMap !== null) texts = ids.map((id, i) => checkedId(id, `events[${String(i)}].id`));
     else await this.#numbers(ids, 'events[#].id', false);
+    const { idMap } = this.internals;
+    const mapped = idMap !== null && !this.approximate;
+    const values: readonly (Id | string | number)[] = texts ?? ids;
+    // mapped ids are numbered a few chunks ahead of the chunk being built
+    const numbering: Promise<readonly (number | null)[]>[] = [];
+    let requested = 0;
+    const requestNumbers = (): void => {
+      while (idMap !== null && mapped && numbering.length < NUMBER_AHEAD && requested < events.length) {
+        numbering.push(idMap.numbers(values.slice(requested, requested + NUMBER_CHUNK), true));
+        requested += NUMBER_CHUNK;
+      }
+    };
     const inFlight: Promise<void>[] = [];
     let failure: unknown = null;
+    let batch: BitBatch | null = null;
+    let batched = 0;
     try {
-      for (let at = 0; at < events.length; at += ADD_BATCH) {
-        const end = Math.min(events.length, at + ADD_BATCH);
-        const batch = await this.#batch(texts === null ? ids.slice(at, end) : texts.slice(at, end), times, at);
-        inFlight.push(this.#send(batch));
-        if (inFlight.length >= 2) await inFlight.shift();
+      requestNumbers();
+      for (let at = 0; at < events.length; at += NUMBER_CHUNK) {
+        const end = Math.min(events.length, at + NUMBER_CHUNK);
+        const slice = mapped ? await (numbering.shift() as Promise<readonly (number | null)[]>) : values.slice(at, end);
+        requestNumbers();
+        batch ??= this.#newBatch();
+        this.#fill(batch, slice, times, at);
+        batched += end - at;
+        if (batched >= ADD_BATCH || end === events.length) {
+          inFlight.push(this.#send(this.#withUniverse(batch)));
+          batch = null;
+          batched = 0;
+          if (inFlight.length >= 2) await inFlight.shift();
+        }
       }
     } catch (error) {
       failure = error;
     }
-    // no send is left unawaited, whatever failed
-    const rejected = (await Promise.allSettled(inFlight)).find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    // nothing is left unawaited, whatever failed (numbering requested ahead included)
+    const rejected = (await Promise.allSettled([...inFlight, ...numbering])).find((r): r is PromiseRejectedResult => r.status === 'rejected');
     const error: unknown = failure ?? rejected?.reason ?? null;
     if (error !== null) throw error instanceof Error ? error : new Error('addMany failed', { cause: error });
   }
 
-  /** The bits (or HyperLogLog ids) of events at..at + slice.length: integer ids, or checked text ids (mapped, approximate). */
-  async #batch(slice: readonly (Id | string | number)[], times: readonly number[], at: number): Promise<BitBatch> {
-    const batch = new BitBatch();
+  /** A new batch (slot keys are forgotten between batches only: a batch files its bits by the targets' indexes). */
+  #newBatch(): BitBatch {
+    if (this.#slotCache.size > 100_000) {
+      this.#slotCache.clear();
+      this.#targets.clear();
+    }
+    return new BitBatch();
+  }
+
+  /** Adds events at..at + slice.length to a batch: their bit numbers (integer or mapped ids; null: skipped), or text ids (approximate). */
+  #fill(batch: BitBatch, slice: readonly (Id | string | number | null)[], times: readonly number[], at: number): void {
     if (this.approximate) {
       for (let i = 0; i < slice.length; i++) {
         const slots = this.#slotsOf(times[at + i] as number);
-        for (const slot of slots) batch.id(slot[1], slice[i] as string, slot[2]);
+        for (const slot of slots) batch.id(slot.key, slice[i] as string, slot.expireAt);
       }
-      return batch;
+      return;
     }
-    const { idMap } = this.internals;
-    const numbers: readonly (number | null)[] = idMap === null ? (slice as readonly number[]) : await idMap.numbers(slice, true);
+    const numbers = slice as readonly (number | null)[];
     for (let i = 0; i < numbers.length; i++) {
       const n = numbers[i];
       if (n === null || n === undefined) continue;
       const slots = this.#slotsOf(times[at + i] as number);
-      for (let u = 0; u < slots.length; u++) {
-        const slot = slots[u] as [SlotUnit, string, number];
-        batch.bit(slot[1], n, slot[2], u);
-      }
+      for (const slot of slots) batch.bit(slot, n);
     }
-    // every event is in one slot of each unit: the universe takes the union of the slot keys of
-    // the unit that touched the fewest
+  }
+
+  /** The batch, with the union that keeps the universe (every event is in one slot of each unit: the unit that touched the fewest keys gives it). */
+  #withUniverse(batch: BitBatch): BitBatch {
+    if (this.approximate) return batch;
     const fewest = batch.keysOfSmallestGroup();
     if (fewest.length > 0) batch.union(universeKey(this.internals.slotKeys, this.internals.space), fewest);
     return batch;

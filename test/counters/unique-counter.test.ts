@@ -87,6 +87,30 @@ describe.each(TOPOLOGIES)('unique counters on %s', (topology) => {
     expect(await counter.count('day', Date.UTC(2030, 0, 1))).toBe(0);
   });
 
+  it('adds a big batch like the model: several add calls, ids numbered ahead, the slot cache renewed between calls', async () => {
+    const kr = redis.kickass();
+    const zone = 'America/New_York';
+    const counter = kr.uniqueCounter('big', { slots: ['hour', 'day', 'month'], timeZone: zone, ids: { map: 'big', expectedIds: 30_000, cacheSize: 5_000 } });
+    // 130,000 events over 300 days: more than two add calls, and more distinct minutes than the slot cache keeps
+    const [idArb, atArb300] = [fc.integer({ min: 0, max: 29_999 }), fc.integer({ min: Date.UTC(2026, 0, 1), max: Date.UTC(2026, 0, 1) + 300 * DAY })];
+    const events = fc.sample(fc.record({ id: idArb.map((n) => `u-${String(n)}`), at: atArb300 }), { numRuns: 130_000, seed: 5 });
+    await counter.addMany(events);
+    const days = new Map<string, Set<string>>();
+    for (const e of events) {
+      const day = slotIdentity(zone, 1, 'day', e.at);
+      let set = days.get(day);
+      if (set === undefined) days.set(day, (set = new Set()));
+      set.add(e.id);
+    }
+    const series = await counter.counts('day', Date.UTC(2026, 0, 1), Date.UTC(2026, 0, 1) + 300 * DAY);
+    for (const { start, count } of series) expect(count, start.toISOString()).toBe(days.get(slotIdentity(zone, 1, 'day', start.getTime()))?.size ?? 0);
+    expect(series.filter((s) => s.count > 0).length).toBeGreaterThan(290);
+    for (const e of events.slice(0, 3)) expect(sorted(await collect(counter.members('day', e.at)))).toEqual(sorted(days.get(slotIdentity(zone, 1, 'day', e.at)) ?? []));
+    const ids = new Set(events.map((e) => e.id));
+    const months = Array.from({ length: 11 }, (_, m) => counter.slot('month', Date.UTC(2026, m, 15)));
+    expect(await counter.slot('month', Date.UTC(2025, 11, 20)).or(...months).count()).toBe(ids.size);
+  });
+
   it('counts like the model in random time zones, week starts and instants (property)', async () => {
     const kr = redis.kickass();
     const zones = ['America/New_York', 'Asia/Kolkata', 'Europe/Paris', 'Australia/Lord_Howe', 'America/Santiago', 'Pacific/Chatham', 'UTC'];
