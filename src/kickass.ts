@@ -1,4 +1,6 @@
 import { closeClient, openConnection } from './core/connection.js';
+import { HierarchicalCounter } from './counters/hierarchical-counter.js';
+import type { HierarchicalCounterOptions } from './counters/hierarchical-counter.js';
 import type { ConnectionInput, RedisClient } from './core/connection.js';
 import type { KickassContext } from './core/context.js';
 import { StateError } from './core/errors.js';
@@ -115,7 +117,18 @@ export class Kickass {
     return new UniqueCounter<number>(this.context, name, options);
   }
 
-  /** Closes what this instance opened: generators' leases, then the connection if kickass created it. */
+  /**
+   * Counts along a key hierarchy and along time, rolled up to every ancestor and resolution:
+   * `kr.hierarchicalCounter('views', { resolutions: ['hour', 'day'] }).incr(['us', 'ca', 'sf'])`.
+   */
+  hierarchicalCounter(name: string, options?: HierarchicalCounterOptions): HierarchicalCounter {
+    this.#assertOpen();
+    const counter = new HierarchicalCounter(this.context, name, options);
+    this.#closers.add(() => counter.close());
+    return counter;
+  }
+
+  /** Closes what this instance opened: generators' leases and counters' buffers (written first), then the connection if kickass created it. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;

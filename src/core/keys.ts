@@ -41,6 +41,11 @@ export function decodeKeyPart(encoded: string): string {
   return decodeURIComponent(encoded);
 }
 
+/** Escapes glob characters for SCAN MATCH. */
+export function globEscape(text: string): string {
+  return text.replace(/[*?[\]\\]/g, '\\$&');
+}
+
 /** Throws unless the prefix is 1-64 characters of `[A-Za-z0-9_.-]`. */
 export function validatePrefix(prefix: string): string {
   if (typeof prefix !== 'string' || !PREFIX_PATTERN.test(prefix)) {

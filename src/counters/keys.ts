@@ -1,3 +1,4 @@
+import { globEscape } from '../core/keys.js';
 import type { KeyBuilder, SlotKeys } from '../core/keys.js';
 import type { SlotUnit } from './calendar.js';
 
@@ -42,4 +43,67 @@ export interface IdMapKeys {
 export function idMapKeys(keys: KeyBuilder, name: string): IdMapKeys {
   const slot = keys.slot('ucm', name);
   return { slot, next: slot.key('n'), forward: (shard) => slot.key('f', shard), reverse: (chunk) => slot.key('r', chunk) };
+}
+
+/** Short codes of slot units in key names. */
+const UNIT_CODES: Readonly<Record<SlotUnit, string>> = { minute: 'i', hour: 'h', day: 'd', week: 'w', month: 'm', year: 'y' };
+
+/**
+ * Keys of a hierarchical counter. A node's values live in its parent's sorted sets (member: the
+ * node's last segment), one set per statistic (`s` sum, `c` count, `n` min, `x` max) per slot, so
+ * that a breakdown is one range read. Each root's subtree has its own hash tag
+ * `{prefix:hc:name:root}`; the top slot `{prefix:hc:name}` holds the roots' values, the grand total
+ * (`g` sets, member '') and the list of roots. `u` keys are a node's HyperLogLog, `k` keys the set of
+ * a node's children ever seen.
+ */
+export class HierarchyKeys {
+  /** The top slot's tag. */
+  readonly top: string;
+  readonly #keys: KeyBuilder;
+  readonly #name: string;
+  readonly #tags = new Map<string, string>();
+
+  constructor(keys: KeyBuilder, name: string) {
+    this.#keys = keys;
+    this.#name = name;
+    this.top = keys.slot('hc', name).tag;
+  }
+
+  /** The tag of a root's subtree (null: the top slot). */
+  tag(root: string | null): string {
+    if (root === null) return this.top;
+    let tag = this.#tags.get(root);
+    if (tag === undefined) {
+      if (this.#tags.size > 100_000) this.#tags.clear();
+      tag = this.#keys.slot('hc', this.#name, root).tag;
+      this.#tags.set(root, tag);
+    }
+    return tag;
+  }
+
+  /** Where the children of a node (path, encoded suffix below its root) keep statistic `stat` in a slot. */
+  children(path: readonly string[], suffix: string, stat: string, unit: SlotUnit, startMs: number): string {
+    return `${this.tag(path.length === 0 ? null : (path[0] as string))}:${stat}:${UNIT_CODES[unit]}:${String(Math.floor(startMs / 1000))}${suffix}`;
+  }
+
+  /** The grand total's statistic `stat` in a slot (member ''). */
+  total(stat: string, unit: SlotUnit, startMs: number): string {
+    return `${this.top}:g${stat}:${UNIT_CODES[unit]}:${String(Math.floor(startMs / 1000))}`;
+  }
+
+  /** A node's HyperLogLog of ids in a slot. */
+  unique(path: readonly string[], suffix: string, unit: SlotUnit, startMs: number): string {
+    return `${this.tag(path.length === 0 ? null : (path[0] as string))}:u:${UNIT_CODES[unit]}:${String(Math.floor(startMs / 1000))}${suffix}`;
+  }
+
+  /** The set of a node's children ever seen (kept while any of their slots is). */
+  structure(path: readonly string[], suffix: string): string {
+    return `${this.tag(path.length === 0 ? null : (path[0] as string))}:k${suffix}`;
+  }
+
+  /** Globs (SCAN MATCH) of every key of the counter. */
+  patterns(): string[] {
+    const top = this.top.slice(0, -1);
+    return [`${globEscape(top)}}*`, `${globEscape(top)}:*`];
+  }
 }

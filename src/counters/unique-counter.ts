@@ -3,7 +3,7 @@ import type { Duration } from '../core/durations.js';
 import { parseDuration } from '../core/durations.js';
 import { InvalidArgumentError } from '../core/errors.js';
 import { unlinkKeys } from '../core/scan.js';
-import { globEscape } from '../store/maintenance-structures.js';
+import { globEscape } from '../core/keys.js';
 import { BitBatch } from './bit-batch.js';
 import type { BitTarget } from './bit-batch.js';
 import { SLOT_UNITS, SlotCalendar, checkSlotUnit } from './calendar.js';

@@ -5,7 +5,7 @@ import { unlinkKeys } from '../core/scan.js';
 import { ValidationError, storeScriptErrors } from '../store/errors.js';
 import type { GeoArea } from '../store/fields.js';
 import { checkId } from '../store/input.js';
-import { globEscape } from '../store/maintenance-structures.js';
+import { globEscape } from '../core/keys.js';
 import { compareBytes } from '../store/query-compile.js';
 import { geoAreaScript, geoNearScript } from '../store/scripts/index.generated.js';
 import { MAX_DISTANCE_M, areaWraps, checkPoint } from './geohash.js';

@@ -3,7 +3,7 @@ import type { ScriptPlan } from '../core/script.js';
 import { InvalidArgumentError } from '../core/errors.js';
 import { unlinkKeys } from '../core/scan.js';
 import { ValidationError, storeScriptErrors } from '../store/errors.js';
-import { globEscape } from '../store/maintenance-structures.js';
+import { globEscape } from '../core/keys.js';
 import { suggestAddScript, suggestRemoveScript, suggestScript } from '../store/scripts/index.generated.js';
 import { createAnalyzer } from './analyzer.js';
 

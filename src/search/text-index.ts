@@ -5,7 +5,7 @@ import { unlinkKeys } from '../core/scan.js';
 import type { ScriptPlan } from '../core/script.js';
 import { ValidationError, storeScriptErrors } from '../store/errors.js';
 import { checkId } from '../store/input.js';
-import { globEscape } from '../store/maintenance-structures.js';
+import { globEscape } from '../core/keys.js';
 import { compareBytes } from '../store/query-compile.js';
 import { textPutScript, textRemoveScript, textSearchScript } from '../store/scripts/index.generated.js';
 import { queryMatcher, snippet } from './highlight.js';

@@ -27,11 +27,6 @@ export type KeyClass = Structure | 'unknown' | null;
 
 const INDEX_KINDS = new Set(['eq', 'num', 'lex', 'uq', 'cx', 'h', 'x', 'w', 'wt', 'wc', 'wd', 'wdb', 'wm']);
 
-/** Escapes glob characters for SCAN MATCH. */
-export function globEscape(text: string): string {
-  return text.replace(/[*?[\]\\]/g, '\\$&');
-}
-
 function decodedTerm(part: string): string {
   try {
     return decodeKeyPart(part);
