@@ -6,10 +6,10 @@ import { unlinkKeys } from '../core/scan.js';
 import { SLOT_UNITS, SlotCalendar, checkSlotUnit } from './calendar.js';
 import type { SlotUnit, Weekday } from './calendar.js';
 import { HierarchyBatch, SLOT_SPACE } from './hierarchy-batch.js';
-import type { ResolutionSlot } from './hierarchy-batch.js';
+import type { MinuteSlots, ResolutionSlot } from './hierarchy-batch.js';
 import { HierarchyBuffer } from './hierarchy-buffer.js';
 import type { BufferOptions } from './hierarchy-buffer.js';
-import { MAX_PATH_DEPTH, PathTree, checkPath } from './hierarchy-path.js';
+import { MAX_PATH_DEPTH, PathTree, checkPath, isPlainPath } from './hierarchy-path.js';
 import type { CounterPath } from './hierarchy-path.js';
 import { MAX_ID_BYTES } from './id-map.js';
 import { HierarchyKeys } from './keys.js';
@@ -25,6 +25,12 @@ export interface HierarchicalCounterOptions {
   readonly weekStart?: Weekday;
   /** How long a slot is kept after it ends, per resolution; resolutions not given are kept. */
   readonly retention?: Partial<Readonly<Record<SlotUnit, Duration>>>;
+  /**
+   * Resolutions whose breakdowns are kept ranked by sum (a sorted set per node and slot), so that
+   * `children()` reads the top ones directly; other resolutions sort a node's children when asked.
+   * @defaultValue every resolution but minute
+   */
+  readonly ranked?: readonly SlotUnit[];
   /** Keep the smallest and largest increment of every node and slot too. @defaultValue false */
   readonly minMax?: boolean;
   /** Count unique ids per node and slot (HyperLogLog, about 0.81% standard error): every increment then needs an `id`. @defaultValue false */
@@ -83,11 +89,11 @@ export interface ChildrenOptions {
 }
 
 /** Events merged per write round (a round is one script call per hash tag, two rounds in flight). */
-const WRITE_BATCH = 100_000;
+const WRITE_BATCH = 50_000;
 const MINUTE = 60_000;
 const MAX_TOP = 10_000;
 const NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
-const STAT_CODES = { sum: 's', count: 'c', min: 'n', max: 'x' } as const;
+const ORDERS = ['sum', 'count', 'min', 'max'];
 
 /**
  * Counts along a key hierarchy and along time: an increment of `['us', 'ca', 'sf', '/home']` is
@@ -110,8 +116,9 @@ export class HierarchicalCounter {
   readonly #context: KickassContext;
   readonly #keys: HierarchyKeys;
   readonly #retention: Partial<Record<SlotUnit, number>> = {};
-  readonly #tree = new PathTree();
-  readonly #slotsByMinute = new Map<number, readonly ResolutionSlot[]>();
+  readonly #tree: PathTree;
+  readonly #ranked: ReadonlySet<SlotUnit>;
+  readonly #slotsByMinute = new Map<number, MinuteSlots>();
   readonly #slots = new Map<string, ResolutionSlot>();
   readonly #buffer: HierarchyBuffer | null;
 
@@ -123,6 +130,9 @@ export class HierarchicalCounter {
     if (!Array.isArray(resolutions) || resolutions.length === 0) throw new InvalidArgumentError('resolutions', `must be a non-empty list of ${SLOT_UNITS.join(', ')}`);
     this.resolutions = Object.freeze([...new Set(resolutions.map((u, i) => checkSlotUnit(u, `resolutions[${String(i)}]`)))]);
     this.calendar = new SlotCalendar(options.timeZone ?? 'UTC', options.weekStart ?? 1);
+    const ranked: unknown = options.ranked ?? this.resolutions.filter((u) => u !== 'minute');
+    if (!Array.isArray(ranked)) throw new InvalidArgumentError('ranked', 'must be a list of resolutions');
+    this.#ranked = new Set(ranked.map((u: unknown, i) => this.#unit(u as SlotUnit, `ranked[${String(i)}]`)));
     const retention: Record<string, Duration | undefined> = options.retention ?? {};
     for (const [unit, duration] of Object.entries(retention)) {
       checkSlotUnit(unit, 'retention');
@@ -135,6 +145,7 @@ export class HierarchicalCounter {
     this.minMax = minMax;
     this.unique = unique;
     this.#keys = new HierarchyKeys(context.keys, name);
+    this.#tree = new PathTree((root) => this.#keys.tag(root));
     this.#buffer = options.buffer === undefined ? null : new HierarchyBuffer(options.buffer, () => this.#newBatch(), (batch) => {
       let sent = false;
       return this.#write(() => (sent ? null : ((sent = true), batch)));
@@ -154,21 +165,26 @@ export class HierarchicalCounter {
   async incrMany(increments: readonly CounterIncrement[]): Promise<void> {
     const list: unknown = increments;
     if (!Array.isArray(list)) throw new InvalidArgumentError('increments', 'must be an array of { path, by, at }');
-    const checked = increments.map((e, i) => this.#checked(e, `increments[${String(i)}]`));
+    // every increment is checked first (its instant taken once); nothing is kept per increment but that
+    const times = new Float64Array(increments.length);
+    for (let i = 0; i < increments.length; i++) times[i] = this.#check(increments[i] as CounterIncrement, i);
+    const fill = (batch: HierarchyBatch, from: number, to: number): void => {
+      for (let i = from; i < to; i++) {
+        const e = increments[i] as CounterIncrement;
+        batch.add(this.#tree.node(e.path), this.#slotsOf(times[i] as number), e.by ?? 1, e.id === undefined ? null : String(e.id));
+      }
+    };
     if (this.#buffer !== null) {
-      await this.#buffer.add((batch) => {
-        for (const [path, by, at, id] of checked) batch.add(this.#tree.node(path), this.#slotsOf(at), by, id);
-      });
+      await this.#buffer.add((batch) => { fill(batch, 0, increments.length); });
       return;
     }
     let at = 0;
     await this.#write(() => {
-      if (at >= checked.length) return null;
+      if (at >= increments.length) return null;
       const batch = this.#newBatch();
-      for (const end = Math.min(checked.length, at + WRITE_BATCH); at < end; at++) {
-        const [path, by, when, id] = checked[at] as [readonly string[], number, number, string | null];
-        batch.add(this.#tree.node(path), this.#slotsOf(when), by, id);
-      }
+      const end = Math.min(increments.length, at + WRITE_BATCH);
+      fill(batch, at, end);
+      at = end;
       return batch;
     });
   }
@@ -183,29 +199,35 @@ export class HierarchicalCounter {
     await this.#buffer?.close();
   }
 
-  #checked(e: CounterIncrement, field: string): [readonly string[], number, number, string | null] {
+  /** Throws unless increments[i] is usable (naming its field); returns its instant. */
+  #check(e: CounterIncrement, i: number): number {
     const given: unknown = e;
-    if (typeof given !== 'object' || given === null) throw new InvalidArgumentError(field, 'must be { path, by, at }');
-    const path = checkPath(e.path, `${field}.path`, false);
-    const by = e.by ?? 1;
-    if (typeof by !== 'number' || !Number.isFinite(by)) throw new InvalidArgumentError(`${field}.by`, 'must be a finite number');
-    const at = SlotCalendar.instant(e.at, `${field}.at`);
-    if (!this.unique) {
-      if (e.id !== undefined) throw new InvalidArgumentError(`${field}.id`, `counter ${this.name} does not count unique ids (unique option)`);
-      return [path, by, at, null];
+    if (typeof given !== 'object' || given === null) throw new InvalidArgumentError(`increments[${String(i)}]`, 'must be { path, by, at }');
+    if (!isPlainPath(e.path)) checkPath(e.path, `increments[${String(i)}].path`, false);
+    const by: unknown = e.by ?? 1;
+    if (typeof by !== 'number' || !Number.isFinite(by)) throw new InvalidArgumentError(`increments[${String(i)}].by`, 'must be a finite number');
+    let at: number;
+    try {
+      at = SlotCalendar.instant(e.at);
+    } catch {
+      at = SlotCalendar.instant(e.at, `increments[${String(i)}].at`);
     }
-    if (e.id === undefined) throw new InvalidArgumentError(`${field}.id`, `is required: counter ${this.name} counts unique ids`);
     const id: unknown = e.id;
-    if (typeof id === 'number' && Number.isSafeInteger(id)) return [path, by, at, String(id)];
-    if (typeof id !== 'string' || id === '' || !id.isWellFormed() || Buffer.byteLength(id, 'utf8') > MAX_ID_BYTES) {
-      throw new InvalidArgumentError(`${field}.id`, `must be a safe integer or well-formed text of 1 to ${String(MAX_ID_BYTES)} UTF-8 bytes`);
+    if (!this.unique) {
+      if (id !== undefined) throw new InvalidArgumentError(`increments[${String(i)}].id`, `counter ${this.name} does not count unique ids (unique option)`);
+      return at;
     }
-    return [path, by, at, id];
+    if (id === undefined) throw new InvalidArgumentError(`increments[${String(i)}].id`, `is required: counter ${this.name} counts unique ids`);
+    if (typeof id === 'number' && Number.isSafeInteger(id)) return at;
+    if (typeof id !== 'string' || id === '' || !id.isWellFormed() || Buffer.byteLength(id, 'utf8') > MAX_ID_BYTES) {
+      throw new InvalidArgumentError(`increments[${String(i)}].id`, `must be a safe integer or well-formed text of 1 to ${String(MAX_ID_BYTES)} UTF-8 bytes`);
+    }
+    return at;
   }
 
   /** A new batch; the slot table and the path tree are forgotten between batches only (a batch files cells by their numbers). */
   #newBatch(): HierarchyBatch {
-    if (this.#slots.size > SLOT_SPACE - 1_000 || this.#slotsByMinute.size > 100_000) {
+    if (this.#slots.size > SLOT_SPACE - 1_000 || this.#slotsByMinute.size > SLOT_SPACE - 1_000) {
       this.#slots.clear();
       this.#slotsByMinute.clear();
     }
@@ -213,22 +235,23 @@ export class HierarchicalCounter {
     return new HierarchyBatch(this.unique);
   }
 
-  /** The slot of every resolution holding `at` (boundaries fall on whole minutes, so they are remembered per minute). */
-  #slotsOf(at: number): readonly ResolutionSlot[] {
+  /** The slot of every resolution holding `at`, numbered (boundaries fall on whole minutes, so they are remembered per minute). */
+  #slotsOf(at: number): MinuteSlots {
     const minute = Math.floor(at / MINUTE);
     let slots = this.#slotsByMinute.get(minute);
     if (slots === undefined) {
-      slots = this.resolutions.map((unit) => {
+      const list = this.resolutions.map((unit) => {
         const start = this.calendar.slotStart(unit, at);
         const name = `${unit} ${String(start)}`;
         let slot = this.#slots.get(name);
         if (slot === undefined) {
           const keep = this.#retention[unit];
-          slot = { index: this.#slots.size, unit, start, expireAt: keep === undefined ? 0 : this.calendar.nextSlotStart(unit, start) + keep };
+          slot = { index: this.#slots.size, unit, start, expireAt: keep === undefined ? 0 : this.calendar.nextSlotStart(unit, start) + keep, ranked: this.#ranked.has(unit) };
           this.#slots.set(name, slot);
         }
         return slot;
       });
+      slots = { index: this.#slotsByMinute.size, slots: list };
       this.#slotsByMinute.set(minute, slots);
     }
     return slots;
@@ -263,34 +286,27 @@ export class HierarchicalCounter {
     return u;
   }
 
-  /** The keys holding a node's statistics in a slot, its member there and its HyperLogLog. */
-  #where(path: readonly string[], unit: SlotUnit, start: number): { stats: string[]; member: string; unique: string } {
-    const stats = this.minMax ? ['s', 'c', 'n', 'x'] : ['s', 'c'];
-    const node = this.#tree.node(path);
-    const unique = this.#keys.unique(node.path, node.suffix, unit, start);
-    const parent = node.parent;
-    if (parent === null) return { stats: stats.map((s) => this.#keys.total(s, unit, start)), member: '', unique };
-    return { stats: stats.map((s) => this.#keys.children(parent.path, parent.suffix, s, unit, start)), member: node.segment, unique };
-  }
-
-  /** The node's value in each given slot start (zeros where nothing was counted); its statistics share a hash tag, its ids may not (a root's). */
+  /** The node's value in each given slot start (zeros where nothing was counted): its values hash field, and its ids (in another tag for a root). */
   async #values(path: readonly string[], unit: SlotUnit, starts: readonly number[]): Promise<NodeValue[]> {
     const { client } = this.#context;
-    const number = (reply: string | number | null): number | null => (reply === null ? null : Number(reply));
+    const node = this.#tree.node(path);
+    const tag = node.valueTag;
     return Promise.all(
       starts.map(async (start) => {
-        const { stats, member, unique } = this.#where(path, unit, start);
-        const [values, ids] = await Promise.all([Promise.all(stats.map((key) => client.zscore(key, member))), this.unique ? client.pfcount(unique) : null]);
-        const [sum, count, min, max] = values.map(number);
-        return this.#value(sum ?? null, count ?? null, min ?? null, max ?? null, ids);
+        const [value, ids] = await Promise.all([client.hget(this.#keys.values(tag, unit, start), node.field), this.unique ? client.pfcount(this.#keys.unique(node, unit, start)) : null]);
+        return this.#parse(value, ids);
       }),
     );
   }
 
-  #value(sum: number | null, count: number | null, min: number | null, max: number | null, unique: number | null): NodeValue {
-    const out: { sum: number; count: number; min?: number; max?: number; unique?: number } = { sum: sum ?? 0, count: count ?? 0 };
-    if (min !== null) out.min = min;
-    if (max !== null) out.max = max;
+  /** A node's value from its field ("sum count[ min max]"; null: nothing counted). */
+  #parse(value: string | null, unique: number | null): NodeValue {
+    const [sum = 0, count = 0, min, max] = value === null ? [] : value.split(' ').map(Number);
+    const out: { sum: number; count: number; min?: number; max?: number; unique?: number } = { sum, count };
+    if (min !== undefined && max !== undefined) {
+      out.min = min;
+      out.max = max;
+    }
     if (this.unique) out.unique = unique ?? 0;
     return out;
   }
@@ -323,16 +339,18 @@ export class HierarchicalCounter {
     const values = await this.#values(p, unit, starts);
     let sum = 0;
     let count = 0;
-    let min: number | null = null;
-    let max: number | null = null;
+    let min = Number.POSITIVE_INFINITY;
+    let max = Number.NEGATIVE_INFINITY;
     for (const v of values) {
       sum += v.sum;
       count += v.count;
-      if (v.min !== undefined) min = min === null ? v.min : Math.min(min, v.min);
-      if (v.max !== undefined) max = max === null ? v.max : Math.max(max, v.max);
+      if (v.min !== undefined && v.min < min) min = v.min;
+      if (v.max !== undefined && v.max > max) max = v.max;
     }
-    const unique = this.unique && starts.length > 0 ? await this.#context.client.pfcount(...starts.map((s) => this.#where(p, unit, s).unique)) : null;
-    return this.#value(sum, count, min, max, unique);
+    const node = this.#tree.node(p);
+    const unique = this.unique && starts.length > 0 ? await this.#context.client.pfcount(...starts.map((s) => this.#keys.unique(node, unit, s))) : null;
+    const out = this.#parse(`${String(sum)} ${String(count)}${count > 0 && this.minMax ? ` ${String(min)} ${String(max)}` : ''}`, unique);
+    return out;
   }
 
   /** The children of `path` in the `resolution` slot holding `at`: the `top` first by `order` (one script call). */
@@ -343,29 +361,20 @@ export class HierarchicalCounter {
     const top = options.top ?? 10;
     if (!Number.isSafeInteger(top) || top < 1 || top > MAX_TOP) throw new InvalidArgumentError('top', `must be an integer from 1 to ${String(MAX_TOP)}`);
     const order = options.order ?? 'sum';
-    if (!(order in STAT_CODES)) throw new InvalidArgumentError('order', "must be 'sum', 'count', 'min' or 'max'");
+    if (!ORDERS.includes(order)) throw new InvalidArgumentError('order', "must be 'sum', 'count', 'min' or 'max'");
     if ((order === 'min' || order === 'max') && !this.minMax) throw new InvalidArgumentError('order', `counter ${this.name} keeps no min and max (minMax option)`);
     const direction: unknown = options.direction ?? 'desc';
     if (direction !== 'desc' && direction !== 'asc') throw new InvalidArgumentError('direction', "must be 'desc' or 'asc'");
     const start = this.calendar.slotStart(unit, SlotCalendar.instant(at));
     const node = this.#tree.node(p);
-    const stats = (this.minMax ? ['s', 'c', 'n', 'x'] : ['s', 'c']).map((s) => this.#keys.children(node.path, node.suffix, s, unit, start));
-    const plan = this.#context.scripts.plan(hierarchyChildrenScript, { order: this.#keys.children(node.path, node.suffix, STAT_CODES[order], unit, start) }, { top, direction });
-    const reply = (await this.#context.scripts.exec(Object.freeze({ ...plan, keys: Object.freeze([...plan.keys, ...stats]) }))) as unknown[];
+    const ranked = this.#ranked.has(unit);
+    const values = this.#keys.values(node.tag, unit, start);
+    const children = ranked ? this.#keys.ranking(node, unit, start) : this.#keys.structure(node);
+    const stat = { sum: 1, count: 2, min: 3, max: 4 }[order];
+    const [total, segments, fields] = (await this.#context.scripts.run(hierarchyChildrenScript, { values, children }, { prefix: node.childPrefix, top, order: stat, direction, ranked: ranked ? '1' : '0' })) as [number, string[], string[]];
     // a root's ids live in its own hash tag: one PFCOUNT per child, concurrently
-    const members = reply[1] as string[];
-    const unique = this.unique ? await Promise.all(members.map((m) => this.#context.client.pfcount(this.#where([...p, m], unit, start).unique))) : [];
-    return this.#children(p, reply, unique);
-  }
-
-  #children(path: readonly string[], reply: unknown[], unique: readonly number[]): Children {
-    const [total, members] = reply as [number, string[]];
-    const column = (j: number): (number | null)[] => ((reply[2 + j] as (string | null)[] | undefined) ?? []).map((v) => (v === null ? null : Number(v)));
-    const [sums, counts, mins, maxs] = [column(0), column(1), this.minMax ? column(2) : [], this.minMax ? column(3) : []];
-    return {
-      total,
-      children: members.map((segment, i) => ({ segment, path: [...path, segment], ...this.#value(sums[i] ?? 0, counts[i] ?? 0, mins[i] ?? null, maxs[i] ?? null, unique[i] ?? null) })),
-    };
+    const unique = this.unique ? await Promise.all(segments.map((m) => this.#context.client.pfcount(this.#keys.unique(this.#tree.node([...p, m]), unit, start)))) : [];
+    return { total, children: segments.map((segment, i) => ({ segment, path: [...p, segment], ...this.#parse(fields[i] ?? null, unique[i] ?? null) })) };
   }
 
   /**
@@ -381,7 +390,7 @@ export class HierarchicalCounter {
       const found = await Promise.all(
         level.map(async (parent) => {
           const node = this.#tree.node(parent);
-          const segments = await this.#context.client.smembers(this.#keys.structure(node.path, node.suffix));
+          const segments = await this.#context.client.smembers(this.#keys.structure(node));
           return segments.sort().map((s) => [...parent, s]);
         }),
       );

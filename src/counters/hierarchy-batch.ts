@@ -1,4 +1,5 @@
 import type { SlotUnit } from './calendar.js';
+import { CellTable } from './cell-table.js';
 import type { PathNode } from './hierarchy-path.js';
 import type { HierarchyKeys } from './keys.js';
 
@@ -9,21 +10,18 @@ export interface ResolutionSlot {
   readonly start: number;
   /** When its keys expire (ms since the epoch; 0: never). */
   readonly expireAt: number;
+  /** True when the children of a node in this slot are kept ranked by sum. */
+  readonly ranked: boolean;
+}
+
+/** The slots of every resolution of one minute, numbered (a batch first merges events per leaf and minute). */
+export interface MinuteSlots {
+  readonly index: number;
+  readonly slots: readonly ResolutionSlot[];
 }
 
 /** Slots a counter may hold in its table before it starts over between batches (cells are numbered node * SLOT_SPACE + slot). */
 export const SLOT_SPACE = 65_536;
-
-/** What one node adds up in one slot. */
-interface Cell {
-  readonly node: PathNode;
-  readonly slot: ResolutionSlot;
-  sum: number;
-  count: number;
-  min: number;
-  max: number;
-  readonly ids: Set<string> | null;
-}
 
 /** Script input of one hash tag: its keys and the ops' arguments, in the order the script reads them. */
 export interface TagWrites {
@@ -33,59 +31,104 @@ export interface TagWrites {
 
 /** Keys per script call, about (ioredis walks the keys of a call recursively on a cluster). */
 const KEYS_PER_CALL = 2_000;
-const SUM_COUNT = ['s', 'c'] as const;
-const ALL_STATS = ['s', 'c', 'n', 'x'] as const;
+
+/** Finest first: a resolution is rolled up from the finest one before it that nests in it. */
+const FINENESS: readonly SlotUnit[] = ['minute', 'hour', 'day', 'week', 'month', 'year'];
+
+/** Whether every slot of `finer` lies inside one slot of `coarser` (a week can straddle a month or a year). */
+function nests(finer: SlotUnit, coarser: SlotUnit): boolean {
+  return FINENESS.indexOf(finer) < FINENESS.indexOf(coarser) && !(finer === 'week' && (coarser === 'month' || coarser === 'year'));
+}
 
 /**
- * Increments merged in the process: every event adds to each of its path's nodes (up to the top) in
- * each of its slots, so that a batch sends one sum, count (and min, max) per node and slot, however
- * many events share them.
+ * Increments merged in the process. Events are merged per leaf and minute as they come; when the
+ * batch is written, the finest resolution is made from those and rolled up the tree level by level,
+ * and each coarser resolution from a finer one that nests in it, so that each node and slot is one
+ * cell and the work grows with cells, not with events x ancestors x resolutions.
  */
 export class HierarchyBatch {
-  readonly #cells = new Map<number, Cell>();
-  #events = 0;
+  readonly #events: CellTable;
+  readonly #minutes = new Map<number, MinuteSlots>();
+  #added = 0;
 
-  constructor(readonly unique: boolean) {}
+  constructor(readonly unique: boolean) {
+    this.#events = new CellTable(unique);
+  }
 
   /** Events added. */
   get events(): number {
-    return this.#events;
+    return this.#added;
   }
 
-  /** Adds `by` (and `id`, counting unique ids) to the leaf and every ancestor, in every slot. */
-  add(leaf: PathNode, slots: readonly ResolutionSlot[], by: number, id: string | null): void {
-    this.#events++;
-    for (let node: PathNode | null = leaf; node !== null; node = node.parent) {
-      const base = node.id * SLOT_SPACE;
-      for (const slot of slots) {
-        const key = base + slot.index;
-        let cell = this.#cells.get(key);
-        if (cell === undefined) {
-          cell = { node, slot, sum: 0, count: 0, min: by, max: by, ids: this.unique ? new Set() : null };
-          this.#cells.set(key, cell);
-        } else {
-          if (by < cell.min) cell.min = by;
-          if (by > cell.max) cell.max = by;
-        }
-        cell.sum += by;
-        cell.count++;
-        if (id !== null) cell.ids?.add(id);
+  /** Adds `by` (and `id`, counting unique ids) at a leaf in a minute. */
+  add(leaf: PathNode, minute: MinuteSlots, by: number, id: string | null): void {
+    this.#added++;
+    this.#minutes.set(minute.index, minute);
+    this.#events.add(this.#events.at(leaf, minute.index), by, id);
+  }
+
+  /** Every node (up to the top) in every slot. */
+  #rollUp(): { cells: CellTable; slots: ResolutionSlot[] } {
+    const cells = new CellTable(this.unique);
+    const slots: ResolutionSlot[] = [];
+    const minutes = [...this.#minutes.values()];
+    const first = minutes[0];
+    if (first === undefined) return { cells, slots };
+    for (const m of minutes) for (const slot of m.slots) slots[slot.index] = slot;
+    const order = first.slots.map((_, r) => r).sort((a, b) => FINENESS.indexOf((first.slots[a] as ResolutionSlot).unit) - FINENESS.indexOf((first.slots[b] as ResolutionSlot).unit));
+    const ranges: { r: number; from: number; to: number }[] = [];
+    for (const r of order) {
+      const unit = (first.slots[r] as ResolutionSlot).unit;
+      const from = cells.size;
+      const source = ranges.find((done) => nests((first.slots[done.r] as ResolutionSlot).unit, unit));
+      if (source === undefined) this.#fromEvents(cells, r);
+      else {
+        // the coarser slot of each finer one, read off the minutes that hold both
+        const coarser: number[] = [];
+        for (const m of minutes) coarser[(m.slots[source.r] as ResolutionSlot).index] = (m.slots[r] as ResolutionSlot).index;
+        for (let j = source.from; j < source.to; j++) cells.merge(cells.at(cells.node[j] as PathNode, coarser[cells.slot(j)] as number), cells, j);
+      }
+      ranges.push({ r, from, to: cells.size });
+    }
+    return { cells, slots };
+  }
+
+  /** The cells of resolution r from the events: leaves first, then each level rolled into its parents. */
+  #fromEvents(cells: CellTable, r: number): void {
+    const events = this.#events;
+    const byDepth: number[][] = [];
+    for (let j = 0; j < events.size; j++) {
+      const leaf = events.node[j] as PathNode;
+      const before = cells.size;
+      const i = cells.at(leaf, ((this.#minutes.get(events.slot(j)) as MinuteSlots).slots[r] as ResolutionSlot).index);
+      if (i === before) (byDepth[leaf.path.length] ??= []).push(i);
+      cells.merge(i, events, j);
+    }
+    for (let depth = byDepth.length - 1; depth >= 1; depth--) {
+      for (const i of byDepth[depth] ?? []) {
+        const before = cells.size;
+        const p = cells.at((cells.node[i] as PathNode).parent as PathNode, cells.slot(i));
+        if (p === before) (byDepth[depth - 1] ??= []).push(p);
+        cells.merge(p, cells, i);
       }
     }
   }
 
   /**
-   * The writes per hash tag, as the add script reads them: per parent and slot one 'z' op (the
-   * children's statistics), per node and slot one 'u' op (ids) when counting unique ids, per parent
-   * one 'k' op (its children's segments); calls of at most about 2,000 keys.
+   * The writes per hash tag, as the add script reads them: per slot one 'v' op (the values of the
+   * tag's nodes in that slot, grouped by parent; ranked groups also set their ranking), per node and
+   * slot one 'u' op (ids) when counting unique ids, per parent one 'k' op (its children's segments).
    */
   writes(keys: HierarchyKeys, minMax: boolean): TagWrites[] {
-    const stats = minMax ? ALL_STATS : SUM_COUNT;
-    const groups = new Map<number, { tag: string; keys: string[]; expireAt: number; members: string[] }>();
-    const structure = new Map<PathNode, { expireAt: number; segments: Set<string> }>();
+    const { cells, slots } = this.#rollUp();
+    // per slot, per tag of the values, per parent: [child field (or segment, ranked), "sum count[ min max]"]...
+    const values: Map<string, Map<PathNode | null, string[]>>[] = [];
+    const structure = new Map<PathNode, Set<string>>();
+    const coarsest = slots.reduce<SlotUnit | null>((c, slot) => (c === null || FINENESS.indexOf(slot.unit) > FINENESS.indexOf(c) ? slot.unit : c), null);
+    // the list of children is kept as long as the longest-kept slot of the batch (0: one is kept for ever)
+    const structureExpireAt = slots.reduce((e, slot) => (e === 0 || slot.expireAt === 0 ? 0 : Math.max(e, slot.expireAt)), -1);
     const out: TagWrites[] = [];
     const open = new Map<string, TagWrites>();
-    // a call per tag, or several: ioredis walks a call's keys recursively on a cluster
     const writesOf = (tag: string): TagWrites => {
       let w = open.get(tag);
       if (w === undefined || w.keys.length >= KEYS_PER_CALL) {
@@ -95,43 +138,50 @@ export class HierarchyBatch {
       }
       return w;
     };
-    for (const cell of this.#cells.values()) {
-      const { node, slot } = cell;
+    for (let i = 0; i < cells.size; i++) {
+      const node = cells.node[i] as PathNode;
+      const slot = slots[cells.slot(i)] as ResolutionSlot;
       const parent = node.parent;
-      const id = parent === null ? -1 - slot.index : parent.id * SLOT_SPACE + slot.index;
-      let group = groups.get(id);
-      if (group === undefined) {
-        const statKeys = parent === null ? stats.map((s) => keys.total(s, slot.unit, slot.start)) : stats.map((s) => keys.children(parent.path, parent.suffix, s, slot.unit, slot.start));
-        group = { tag: parent === null ? keys.top : keys.tag(parent.root), keys: statKeys, expireAt: slot.expireAt, members: [] };
-        groups.set(id, group);
+      const tags = (values[slot.index] ??= new Map<string, Map<PathNode | null, string[]>>());
+      let parents = tags.get(node.valueTag);
+      if (parents === undefined) tags.set(node.valueTag, (parents = new Map<PathNode | null, string[]>()));
+      // unranked: one group per hash, whatever the parents
+      const group = slot.ranked ? parent : null;
+      let members = parents.get(group);
+      if (members === undefined) parents.set(group, (members = []));
+      const text = minMax ? `${String(cells.sum(i))} ${String(cells.count(i))} ${String(cells.min(i))} ${String(cells.max(i))}` : `${String(cells.sum(i))} ${String(cells.count(i))}`;
+      members.push(slot.ranked && parent !== null ? node.segment : node.field, text);
+      const ids = cells.ids[i];
+      if (ids !== undefined && ids.size > 0) {
+        const w = writesOf(node.tag);
+        w.keys.push(keys.unique(node, slot.unit, slot.start));
+        w.args.push('u', String(slot.expireAt), JSON.stringify([...ids]));
       }
-      group.members.push(node.segment, String(cell.sum), String(cell.count));
-      if (minMax) group.members.push(String(cell.min), String(cell.max));
-      if (cell.ids !== null && cell.ids.size > 0) {
-        const w = writesOf(keys.tag(node.root));
-        w.keys.push(keys.unique(node.path, node.suffix, slot.unit, slot.start));
-        w.args.push('u', String(slot.expireAt), String(cell.ids.size));
-        for (const id of cell.ids) w.args.push(id);
-      }
-      if (parent !== null) {
-        let known = structure.get(parent);
-        if (known === undefined) structure.set(parent, (known = { expireAt: slot.expireAt, segments: new Set() }));
-        known.segments.add(node.segment);
-        // kept as long as the longest-kept slot (0: one slot is kept for ever)
-        known.expireAt = known.expireAt === 0 || slot.expireAt === 0 ? 0 : Math.max(known.expireAt, slot.expireAt);
+      // every node has a cell in each resolution: its parent learns of it from those of one
+      if (parent !== null && slot.unit === coarsest) {
+        let segments = structure.get(parent);
+        if (segments === undefined) structure.set(parent, (segments = new Set()));
+        segments.add(node.segment);
       }
     }
-    for (const group of groups.values()) {
-      const w = writesOf(group.tag);
-      w.keys.push(...group.keys);
-      w.args.push('z', String(group.keys.length), String(group.expireAt), String(group.members.length / (1 + group.keys.length)));
-      for (const value of group.members) w.args.push(value);
-    }
-    for (const [parent, { expireAt, segments }] of structure) {
-      const w = writesOf(keys.tag(parent.root));
-      w.keys.push(keys.structure(parent.path, parent.suffix));
-      w.args.push('k', String(expireAt), String(segments.size));
-      for (const segment of segments) w.args.push(segment);
+    values.forEach((tags, index) => {
+      const slot = slots[index] as ResolutionSlot;
+      for (const [tag, parents] of tags) {
+        const w = writesOf(tag);
+        w.keys.push(keys.values(tag, slot.unit, slot.start));
+        const groups: (string | number)[][] = [];
+        for (const [parent, members] of parents) {
+          const ranked = slot.ranked && parent !== null;
+          if (ranked) w.keys.push(keys.ranking(parent, slot.unit, slot.start));
+          groups.push(([ranked ? parent.childPrefix : '', ranked ? 1 : 0] as (string | number)[]).concat(members));
+        }
+        w.args.push('v', String(slot.expireAt), JSON.stringify(groups));
+      }
+    });
+    for (const [parent, segments] of structure) {
+      const w = writesOf(parent.tag);
+      w.keys.push(keys.structure(parent));
+      w.args.push('k', String(structureExpireAt), JSON.stringify([...segments]));
     }
     return out;
   }

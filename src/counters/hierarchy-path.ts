@@ -9,6 +9,15 @@ export const MAX_PATH_DEPTH = 16;
 /** A node of a hierarchy: its segments from the top, e.g. `['us', 'ca', 'sf', '/home']`; `[]` is the total of everything. */
 export type CounterPath = readonly string[];
 
+/** True when `path` is certainly a valid non-empty path (a fast check; checkPath says why one is not). */
+export function isPlainPath(path: unknown): boolean {
+  if (!Array.isArray(path) || path.length === 0 || path.length > MAX_PATH_DEPTH) return false;
+  for (const segment of path as unknown[]) {
+    if (typeof segment !== 'string' || segment === '' || segment.length * 3 > MAX_SEGMENT_BYTES || !segment.isWellFormed()) return false;
+  }
+  return true;
+}
+
 /** Throws unless `path` is an array of at most MAX_PATH_DEPTH non-empty, well-formed strings of at most MAX_SEGMENT_BYTES; returns it. */
 export function checkPath(path: unknown, field: string, allowTop: boolean): readonly string[] {
   if (!Array.isArray(path)) throw new InvalidArgumentError(field, 'must be an array of path segments, e.g. ["us", "ca", "sf"]');
@@ -35,8 +44,17 @@ export class PathNode {
   readonly children = new Map<string, PathNode>();
   /** The node's segments from the top. */
   readonly path: readonly string[];
-  /** The encoded path below the root, `:`-separated with a leading `:` ('' for the top and roots). */
+  /** The encoded path below the root, `:`-separated with a leading `:` ('' for the top and roots): its keys' suffix. */
   readonly suffix: string;
+  /** Its field in a values hash of its parent's tag: the parent's childPrefix, then its segment's UTF-8 length, ':' and the segment (the add script builds the same). */
+  readonly field: string;
+  /** What its children's fields start with ('' for the top and roots: their children start a tag). */
+  readonly childPrefix: string;
+
+  /** The hash tag of its subtree: where its children's values, its ranking, ids and children live (its root's tag; the top slot for the top). */
+  readonly tag: string;
+  /** The hash tag of its own value (its parent's tag; the top slot for the top). */
+  readonly valueTag: string;
 
   constructor(
     /** Unique in its tree (a batch merges cells by it). */
@@ -44,9 +62,14 @@ export class PathNode {
     readonly parent: PathNode | null,
     /** Its last segment ('' for the top). */
     readonly segment: string,
+    tagOf: (root: string | null) => string,
   ) {
     this.path = parent === null ? [] : [...parent.path, segment];
     this.suffix = parent === null || parent.parent === null ? '' : `${parent.suffix}:${encodeKeyPart(segment)}`;
+    this.field = `${parent === null ? '' : parent.childPrefix}${String(Buffer.byteLength(segment, 'utf8'))}:${segment}`;
+    this.childPrefix = parent === null || parent.parent === null ? '' : this.field;
+    this.tag = parent === null ? tagOf(null) : parent.parent === null ? tagOf(segment) : parent.tag;
+    this.valueTag = parent === null ? this.tag : parent.tag;
   }
 
   /** Its first segment (null for the top). */
@@ -57,8 +80,15 @@ export class PathNode {
 
 /** The nodes the process has seen, from the top; forgotten as a whole when it grows past a bound. */
 export class PathTree {
-  #top = new PathNode(0, null, '');
+  readonly #tagOf: (root: string | null) => string;
+  #top: PathNode;
   #size = 1;
+
+  /** `tagOf` names the hash tag of a root's subtree (null: the top slot). */
+  constructor(tagOf: (root: string | null) => string) {
+    this.#tagOf = tagOf;
+    this.#top = new PathNode(0, null, '', tagOf);
+  }
 
   /** How many nodes it holds. */
   get size(): number {
@@ -71,7 +101,7 @@ export class PathTree {
     for (const segment of path) {
       let child = node.children.get(segment);
       if (child === undefined) {
-        child = new PathNode(this.#size++, node, segment);
+        child = new PathNode(this.#size++, node, segment, this.#tagOf);
         node.children.set(segment, child);
       }
       node = child;
@@ -81,7 +111,7 @@ export class PathTree {
 
   /** Forgets every node (ids start over: only between batches). */
   clear(): void {
-    this.#top = new PathNode(0, null, '');
+    this.#top = new PathNode(0, null, '', this.#tagOf);
     this.#size = 1;
   }
 }

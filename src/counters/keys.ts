@@ -49,12 +49,12 @@ export function idMapKeys(keys: KeyBuilder, name: string): IdMapKeys {
 const UNIT_CODES: Readonly<Record<SlotUnit, string>> = { minute: 'i', hour: 'h', day: 'd', week: 'w', month: 'm', year: 'y' };
 
 /**
- * Keys of a hierarchical counter. A node's values live in its parent's sorted sets (member: the
- * node's last segment), one set per statistic (`s` sum, `c` count, `n` min, `x` max) per slot, so
- * that a breakdown is one range read. Each root's subtree has its own hash tag
- * `{prefix:hc:name:root}`; the top slot `{prefix:hc:name}` holds the roots' values, the grand total
- * (`g` sets, member '') and the list of roots. `u` keys are a node's HyperLogLog, `k` keys the set of
- * a node's children ever seen.
+ * Keys of a hierarchical counter. Each root's subtree has its own hash tag `{prefix:hc:name:root}`;
+ * the top slot `{prefix:hc:name}` holds the grand total and the roots. A node's values live in its
+ * parent's tag: per tag and slot one hash (`v`) maps each node's field (see PathNode.field) to
+ * "sum count[ min max]"; in ranked resolutions a sorted set per parent and slot (`r`) ranks its
+ * children by sum. `u` keys are a node's HyperLogLog per slot, `k` keys the set of a node's children
+ * ever seen.
  */
 export class HierarchyKeys {
   /** The top slot's tag. */
@@ -81,24 +81,24 @@ export class HierarchyKeys {
     return tag;
   }
 
-  /** Where the children of a node (path, encoded suffix below its root) keep statistic `stat` in a slot. */
-  children(path: readonly string[], suffix: string, stat: string, unit: SlotUnit, startMs: number): string {
-    return `${this.tag(path.length === 0 ? null : (path[0] as string))}:${stat}:${UNIT_CODES[unit]}:${String(Math.floor(startMs / 1000))}${suffix}`;
+  /** The values hash of a tag in a slot. */
+  values(tag: string, unit: SlotUnit, startMs: number): string {
+    return `${tag}:v:${UNIT_CODES[unit]}:${String(Math.floor(startMs / 1000))}`;
   }
 
-  /** The grand total's statistic `stat` in a slot (member ''). */
-  total(stat: string, unit: SlotUnit, startMs: number): string {
-    return `${this.top}:g${stat}:${UNIT_CODES[unit]}:${String(Math.floor(startMs / 1000))}`;
+  /** The ranking of a node's children by sum in a slot (in the tag of its children). */
+  ranking(node: HierarchyNode, unit: SlotUnit, startMs: number): string {
+    return `${node.tag}:r:${UNIT_CODES[unit]}:${String(Math.floor(startMs / 1000))}${node.suffix}`;
   }
 
-  /** A node's HyperLogLog of ids in a slot. */
-  unique(path: readonly string[], suffix: string, unit: SlotUnit, startMs: number): string {
-    return `${this.tag(path.length === 0 ? null : (path[0] as string))}:u:${UNIT_CODES[unit]}:${String(Math.floor(startMs / 1000))}${suffix}`;
+  /** A node's HyperLogLog of ids in a slot (in the tag of its children). */
+  unique(node: HierarchyNode, unit: SlotUnit, startMs: number): string {
+    return `${node.tag}:u:${UNIT_CODES[unit]}:${String(Math.floor(startMs / 1000))}${node.suffix}`;
   }
 
   /** The set of a node's children ever seen (kept while any of their slots is). */
-  structure(path: readonly string[], suffix: string): string {
-    return `${this.tag(path.length === 0 ? null : (path[0] as string))}:k${suffix}`;
+  structure(node: HierarchyNode): string {
+    return `${node.tag}:k${node.suffix}`;
   }
 
   /** Globs (SCAN MATCH) of every key of the counter. */
@@ -106,4 +106,10 @@ export class HierarchyKeys {
     const top = this.top.slice(0, -1);
     return [`${globEscape(top)}}*`, `${globEscape(top)}:*`];
   }
+}
+
+/** What keys need of a node: the tag of its subtree and its encoded path below the root. */
+export interface HierarchyNode {
+  readonly tag: string;
+  readonly suffix: string;
 }

@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { SlotUnit, Weekday } from '../../src/counters/calendar.js';
-import type { HierarchicalCounter, NodeValue } from '../../src/counters/hierarchical-counter.js';
+import type { NodeValue } from '../../src/counters/hierarchical-counter.js';
 import { InvalidArgumentError, StateError } from '../../src/core/errors.js';
 import { Kickass } from '../../src/kickass.js';
 import { TOPOLOGIES, keysWithPrefix, useTopology } from '../harness/topologies.js';
@@ -212,7 +212,7 @@ describe.each(TOPOLOGIES)('hierarchical counters on %s', (topology) => {
     for (const key of keys) {
       const expireAt = await redis.client.pexpiretime(key);
       if (/:k(:|$)/.test(key)) expect(expireAt, key).toBe(dayEnd + 400 * 86_400_000);
-      else if (/:g?[scnx]:h:/.test(key)) expect(expireAt, key).toBe(hourEnd + 2 * 86_400_000);
+      else if (/:[vr]:h:/.test(key)) expect(expireAt, key).toBe(hourEnd + 2 * 86_400_000);
       else expect(expireAt, key).toBe(dayEnd + 400 * 86_400_000);
     }
   });

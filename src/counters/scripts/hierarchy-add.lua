@@ -1,51 +1,120 @@
 -- Adds a batch of merged increments to the keys of one hash tag of a hierarchical counter. Ops
 -- follow each other in ARGV and take their keys from KEYS in order:
--- 'z' (the children's statistics of one node in one slot; keys: sum, count[, min, max] sorted
--- sets): stats (2 or 4), expire at, n, then per member: segment, sum, count[, min, max];
--- 'u' (a node's ids in one slot; key: a HyperLogLog): expire at, n, then the ids;
--- 'k' (a node's children ever seen; key: a set, its expiry only ever moved later): expire at, n, segments.
+-- 'v' expire at, JSON groups: the values of the tag's nodes in one slot (keys: the slot's values
+--   hash, then one ranking per ranked group). A group is [the field prefix of a parent's children,
+--   ranked (0 or 1), then per child: its field (its segment when ranked) and its value "sum
+--   count[ min max]"]. A ranked child's field is the prefix, the segment's byte length, ':' and the
+--   segment. Values are merged with what the hash holds; a ranked group sets the children's sums in
+--   its sorted set.
+-- 'u' expire at, JSON ids: a node's ids in one slot (key: a HyperLogLog).
+-- 'k' expire at, JSON segments: a node's children ever seen (key: a set, its expiry only moved later).
 -- Expire at is ms since the epoch, '0' for never.
 -- KEYS[1..] keys: the keys of the ops, in order (one hash tag)
 -- returns integer: the number of ops applied
-local k, a, ops = 1, 1, 0
-local last = #ARGV
-while a <= last do
-  local op = ARGV[a]
-  ops = ops + 1
-  if op == 'z' then
-    local stats, expire, n = tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3])
-    local sums, counts, mins, maxs = KEYS[k], KEYS[k + 1], KEYS[k + 2], KEYS[k + 3]
-    a = a + 4
-    for _ = 1, n do
-      local member = ARGV[a]
-      redis.call('ZINCRBY', sums, ARGV[a + 1], member)
-      redis.call('ZINCRBY', counts, ARGV[a + 2], member)
-      if stats == 4 then
-        redis.call('ZADD', mins, 'LT', ARGV[a + 3], member)
-        redis.call('ZADD', maxs, 'GT', ARGV[a + 4], member)
+local CHUNK = 1000
+
+-- exact text of a number: integers as integers, others with 17 significant digits
+local function text(x)
+  if x == math.floor(x) and x > -9007199254740992 and x < 9007199254740992 then return string.format('%d', x) end
+  return string.format('%.17g', x)
+end
+
+local function expire(key, at)
+  if at > 0 then redis.call('PEXPIREAT', key, at) end
+end
+
+-- the numbers of a value "sum count[ min max]"
+local function parse(v)
+  local a, b, c, d = string.match(v, '^(%S+) (%S+) ?(%S*) ?(%S*)$')
+  return tonumber(a), tonumber(b), tonumber(c), tonumber(d)
+end
+
+-- sets the fields of group g that are not ranked, as sent (a new hash has nothing to merge with)
+local function setAsSent(hash, g)
+  for i = 3, #g, 2 * CHUNK do redis.call('HSET', hash, unpack(g, i, math.min(i + 2 * CHUNK - 1, #g))) end
+end
+
+local function values(hash, groups, at, k)
+  if redis.call('EXISTS', hash) == 0 then
+    local ranked = {}
+    for _, g in ipairs(groups) do
+      if g[2] == 1 then ranked[#ranked + 1] = g else setAsSent(hash, g) end
+    end
+    groups = ranked
+  end
+  local fields = {}
+  for _, g in ipairs(groups) do
+    local prefix, ranked = g[1], g[2] == 1
+    for i = 3, #g, 2 do
+      if ranked then fields[#fields + 1] = prefix .. #g[i] .. ':' .. g[i] else fields[#fields + 1] = g[i] end
+    end
+  end
+  local old = {}
+  for i = 1, #fields, CHUNK do
+    local got = redis.call('HMGET', hash, unpack(fields, i, math.min(i + CHUNK - 1, #fields)))
+    for j = 1, #got do old[i + j - 1] = got[j] end
+  end
+  local f, sets = 0, {}
+  for _, g in ipairs(groups) do
+    local rank
+    if g[2] == 1 then
+      rank = KEYS[k]
+      k = k + 1
+    end
+    local scores = {}
+    for i = 3, #g, 2 do
+      f = f + 1
+      local value, v = g[i + 1], old[f]
+      local sum
+      if v then
+        local s1, c1, n1, x1 = parse(value)
+        local s0, c0, n0, x0 = parse(v)
+        sum = s0 + s1
+        value = text(sum) .. ' ' .. text(c0 + c1)
+        if n1 then
+          if n0 then n1, x1 = math.min(n0, n1), math.max(x0, x1) end
+          value = value .. ' ' .. text(n1) .. ' ' .. text(x1)
+        end
+      elseif rank then
+        sum = tonumber(string.match(value, '^%S+'))
       end
-      a = a + 1 + stats
+      sets[#sets + 1] = fields[f]
+      sets[#sets + 1] = value
+      if rank then
+        scores[#scores + 1] = sum
+        scores[#scores + 1] = g[i]
+      end
     end
-    if expire > 0 then
-      for j = k, k + stats - 1 do redis.call('PEXPIREAT', KEYS[j], expire) end
+    if rank then
+      for i = 1, #scores, 2 * CHUNK do redis.call('ZADD', rank, unpack(scores, i, math.min(i + 2 * CHUNK - 1, #scores))) end
+      expire(rank, at)
     end
-    k = k + stats
-  else
-    local expire, n = tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2])
-    local key = KEYS[k]
+  end
+  for i = 1, #sets, 2 * CHUNK do redis.call('HSET', hash, unpack(sets, i, math.min(i + 2 * CHUNK - 1, #sets))) end
+  expire(hash, at)
+  return k
+end
+
+local k, a, ops = 1, 1, 0
+while a <= #ARGV do
+  local op, at = ARGV[a], tonumber(ARGV[a + 1])
+  ops = ops + 1
+  if op == 'v' then
+    k = values(KEYS[k], cjson.decode(ARGV[a + 2]), at, k + 1)
     a = a + 3
-    for i = a, a + n - 1, 1000 do
-      redis.call(op == 'u' and 'PFADD' or 'SADD', key, unpack(ARGV, i, math.min(i + 999, a + n - 1)))
+  else
+    local key, members = KEYS[k], cjson.decode(ARGV[a + 2])
+    k, a = k + 1, a + 3
+    for i = 1, #members, CHUNK do
+      redis.call(op == 'u' and 'PFADD' or 'SADD', key, unpack(members, i, math.min(i + CHUNK - 1, #members)))
     end
-    a = a + n
     if op == 'u' then
-      if expire > 0 then redis.call('PEXPIREAT', key, expire) end
-    elseif expire == 0 then
+      expire(key, at)
+    elseif at == 0 then
       redis.call('PERSIST', key)
-    elseif redis.call('PEXPIRETIME', key) < expire then
-      redis.call('PEXPIREAT', key, expire)
+    elseif redis.call('PEXPIRETIME', key) < at then
+      redis.call('PEXPIREAT', key, at)
     end
-    k = k + 1
   end
 end
 return ops
