@@ -89,7 +89,7 @@ export interface ChildrenOptions {
 }
 
 /** Events merged per write round (a round is one script call per hash tag, two rounds in flight). */
-const WRITE_BATCH = 50_000;
+const WRITE_BATCH = 100_000;
 const MINUTE = 60_000;
 const MAX_TOP = 10_000;
 const NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;

@@ -99,7 +99,9 @@ describe.each(TOPOLOGIES)('hierarchical counters on %s', (topology) => {
         fc.integer({ min: 0, max: 6 }),
         fc.array(fc.record({ path: pathArb, by: fc.oneof(fc.integer({ min: -5, max: 20 }), fc.constant(1)), at: atArb, id: fc.integer({ min: 0, max: 30 }) }), { minLength: 1, maxLength: 80 }),
         async (zone, weekStart, events) => {
-          const counter = kr.hierarchicalCounter(`p${String(run++)}`, { resolutions: UNITS, timeZone: zone, weekStart: weekStart as Weekday, minMax: true, unique: true });
+          // every other counter ranks other resolutions, so that both ways of reading a breakdown are checked
+          const ranked: SlotUnit[] | undefined = run % 2 === 0 ? undefined : ['minute', 'week'];
+          const counter = kr.hierarchicalCounter(`p${String(run++)}`, { resolutions: UNITS, ranked, timeZone: zone, weekStart: weekStart as Weekday, minMax: true, unique: true });
           const model = new HierarchyModel(zone, weekStart as Weekday);
           for (const e of events) model.add(e.path, e.by, e.at, `u${String(e.id)}`);
           const increments = events.map((e) => ({ path: e.path, by: e.by, at: e.at, id: `u${String(e.id)}` }));
@@ -116,7 +118,7 @@ describe.each(TOPOLOGIES)('hierarchical counters on %s', (topology) => {
           const e0 = events[0] as (typeof events)[number];
           for (let depth = 0; depth < e0.path.length; depth++) {
             const node = e0.path.slice(0, depth);
-            for (const unit of ['hour', 'day', 'month'] as const) {
+            for (const unit of ['minute', 'hour', 'day', 'week'] as const) {
               const { total, children } = await counter.children(node, unit, e0.at, { top: 100 });
               const expected = [...(model.children.get(JSON.stringify(node)) ?? [])].map((s) => ({ s, v: model.value([...node, s], unit, e0.at) })).filter((c) => c.v.count > 0);
               expect(total).toBe(expected.length);
@@ -125,6 +127,11 @@ describe.each(TOPOLOGIES)('hierarchical counters on %s', (topology) => {
               const direct = events.filter((e) => JSON.stringify(e.path) === JSON.stringify(node) && slotIdentity(zone, weekStart as Weekday, unit, e.at) === slotIdentity(zone, weekStart as Weekday, unit, e0.at)).reduce((n, e) => n + e.by, 0);
               const parent = await counter.get(node, unit, e0.at);
               expect(children.reduce((n, c) => n + c.sum, 0) + direct).toBe(parent.sum);
+              // other orders: the smallest counts first, the largest max first, the first two only
+              const byCount = await counter.children(node, unit, e0.at, { top: 2, order: 'count', direction: 'asc' });
+              expect(byCount.children.map((c) => c.count)).toEqual(expected.map((c) => c.v.count).sort((a, b) => a - b).slice(0, 2));
+              const byMax = await counter.children(node, unit, e0.at, { top: 2, order: 'max' });
+              expect(byMax.children.map((c) => c.max)).toEqual(expected.map((c) => c.v.max as number).sort((a, b) => b - a).slice(0, 2));
             }
           }
           // a series is zero-filled; a total adds the slots up

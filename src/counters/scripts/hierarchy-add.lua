@@ -15,7 +15,7 @@ local CHUNK = 1000
 
 -- exact text of a number: integers as integers, others with 17 significant digits
 local function text(x)
-  if x == math.floor(x) and x > -9007199254740992 and x < 9007199254740992 then return string.format('%d', x) end
+  if x % 1 == 0 and x > -1e14 and x < 1e14 then return tostring(x) end
   return string.format('%.17g', x)
 end
 
@@ -25,8 +25,11 @@ end
 
 -- the numbers of a value "sum count[ min max]"
 local function parse(v)
-  local a, b, c, d = string.match(v, '^(%S+) (%S+) ?(%S*) ?(%S*)$')
-  return tonumber(a), tonumber(b), tonumber(c), tonumber(d)
+  local i = string.find(v, ' ', 1, true)
+  local j = string.find(v, ' ', i + 1, true)
+  if not j then return tonumber(string.sub(v, 1, i - 1)), tonumber(string.sub(v, i + 1)) end
+  local m = string.find(v, ' ', j + 1, true)
+  return tonumber(string.sub(v, 1, i - 1)), tonumber(string.sub(v, i + 1, j - 1)), tonumber(string.sub(v, j + 1, m - 1)), tonumber(string.sub(v, m + 1))
 end
 
 -- sets the fields of group g that are not ranked, as sent (a new hash has nothing to merge with)
