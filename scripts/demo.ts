@@ -194,6 +194,29 @@ async function main(): Promise<void> {
     const flow = await funnel({ steps, unit: 'day', from: first, window: 9 });
     console.log(`  funnel over 9 days: ${flow.map((s) => `${s.counter} ${String(s.count)} (${(100 * s.conversion).toFixed(0)}%)`).join(' -> ')}`);
 
+    section('Hierarchical counters: page views rolled up to every ancestor and resolution, then a drill-down');
+    const views = kr.hierarchicalCounter('views', { resolutions: ['hour', 'day', 'month'], timeZone: 'Europe/Paris', minMax: true });
+    const sites = { fr: { idf: ['paris', 'versailles', 'meaux'], ara: ['lyon', 'grenoble', 'annecy'], paca: ['marseille', 'nice'] }, us: { ca: ['sf', 'la', 'sd'], ny: ['nyc', 'buffalo', 'albany'] }, jp: { kanto: ['tokyo', 'yokohama'] } } as Record<string, Record<string, string[]>>;
+    const places = Object.entries(sites).flatMap(([country, regions]) => Object.entries(regions).flatMap(([region, cities]) => cities.map((city) => [country, region, city])));
+    const pages = ['/home', '/search', '/checkout'];
+    const day = Date.UTC(2026, 10, 12, 8);
+    const pageViews = Array.from({ length: 20_000 }, (_, i) => {
+      const place = places[Math.floor(random() ** 2 * places.length)] as string[];
+      return { path: [...place, pages[Math.floor(random() ** 1.5 * pages.length)] as string], by: 1 + Math.floor(random() * 5), at: day + Math.floor((i / 20_000) * 12 * 3_600_000) };
+    });
+    await views.incrMany(pageViews);
+    show('sum of every increment today (the total of [])', await views.get([], 'day', day));
+    const drill = async (path: string[], depth: number): Promise<void> => {
+      const { total, children } = await views.children(path, 'day', day, { top: 2 });
+      for (const [i, child] of children.entries()) {
+        console.log(`  ${'  '.repeat(depth)}${child.segment.padEnd(14 - 2 * depth)} sum ${String(child.sum).padStart(6)}  count ${String(child.count).padStart(5)}  (#${String(i + 1)} of ${String(total)})`);
+        if (depth < 2) await drill(child.path as string[], depth + 1);
+      }
+    };
+    await drill([], 0);
+    const noon = (await views.series(['fr', 'idf', 'paris'], 'hour', day + 3 * 3_600_000, day + 6 * 3_600_000)).map((s) => s.sum);
+    show('fr > idf > paris, hourly sums 12:00-15:00 Paris time', noon);
+
     section('Durations and codecs');
     show("parseDuration('1h30m')", parseDuration('1h30m'));
     show('formatDuration(90061001)', formatDuration(90061001));

@@ -5,7 +5,7 @@ import { InvalidArgumentError } from '../core/errors.js';
 import { unlinkKeys } from '../core/scan.js';
 import { SLOT_UNITS, SlotCalendar, checkSlotUnit } from './calendar.js';
 import type { SlotUnit, Weekday } from './calendar.js';
-import { HierarchyBatch, SLOT_SPACE } from './hierarchy-batch.js';
+import { HierarchyBatch } from './hierarchy-batch.js';
 import type { MinuteSlots, ResolutionSlot } from './hierarchy-batch.js';
 import { HierarchyBuffer } from './hierarchy-buffer.js';
 import type { BufferOptions } from './hierarchy-buffer.js';
@@ -88,9 +88,17 @@ export interface ChildrenOptions {
   readonly direction?: 'desc' | 'asc';
 }
 
+/** Waits for every call, then throws the first failure (none is left unawaited). */
+async function settled(calls: readonly Promise<unknown>[]): Promise<void> {
+  const failed = (await Promise.allSettled(calls)).find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed !== undefined) throw failed.reason instanceof Error ? failed.reason : new Error('write failed', { cause: failed.reason });
+}
+
 /** Events merged per write round (a round is one script call per hash tag, two rounds in flight). */
 const WRITE_BATCH = 100_000;
 const MINUTE = 60_000;
+/** Slots (and minutes) remembered before the tables start over, between batches. */
+const REMEMBERED_SLOTS = 100_000;
 const MAX_TOP = 10_000;
 const NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
 const ORDERS = ['sum', 'count', 'min', 'max'];
@@ -227,7 +235,7 @@ export class HierarchicalCounter {
 
   /** A new batch; the slot table and the path tree are forgotten between batches only (a batch files cells by their numbers). */
   #newBatch(): HierarchyBatch {
-    if (this.#slots.size > SLOT_SPACE - 1_000 || this.#slotsByMinute.size > SLOT_SPACE - 1_000) {
+    if (this.#slots.size > REMEMBERED_SLOTS || this.#slotsByMinute.size > REMEMBERED_SLOTS) {
       this.#slots.clear();
       this.#slotsByMinute.clear();
     }
@@ -263,13 +271,11 @@ export class HierarchicalCounter {
     let failure: unknown = null;
     try {
       for (let batch = next(); batch !== null; batch = next()) {
-        const writes = batch.writes(this.#keys, this.minMax);
-        const plans = writes.map(({ keys, args }) => Object.freeze({ ...this.#context.scripts.plan(hierarchyAddScript, {}, {}), keys: Object.freeze(keys), args: Object.freeze(args) }));
-        inFlight.push(
-          this.#context.scripts.execMany(plans).then((results) => {
-            for (const r of results) if (!r.ok) throw r.error;
-          }),
-        );
+        // each tag's call is sent as soon as it is built (the server starts while the rest are built)
+        const calls: Promise<unknown>[] = [];
+        const { scripts } = this.#context;
+        for (const { keys, args } of batch.writes(this.#keys, this.minMax)) calls.push(scripts.exec(Object.freeze({ ...scripts.plan(hierarchyAddScript, {}, {}), keys: Object.freeze(keys), args: Object.freeze(args) })));
+        inFlight.push(settled(calls));
         if (inFlight.length >= 2) await inFlight.shift();
       }
     } catch (error) {

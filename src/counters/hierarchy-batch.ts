@@ -20,9 +20,6 @@ export interface MinuteSlots {
   readonly slots: readonly ResolutionSlot[];
 }
 
-/** Slots a counter may hold in its table before it starts over between batches (cells are numbered node * SLOT_SPACE + slot). */
-export const SLOT_SPACE = 65_536;
-
 /** Script input of one hash tag: its keys and the ops' arguments, in the order the script reads them. */
 export interface TagWrites {
   readonly keys: string[];
@@ -115,36 +112,30 @@ export class HierarchyBatch {
   }
 
   /**
-   * The writes per hash tag, as the add script reads them: per slot one 'v' op (the values of the
-   * tag's nodes in that slot, grouped by parent; ranked groups also set their ranking), per node and
-   * slot one 'u' op (ids) when counting unique ids, per parent one 'k' op (its children's segments).
+   * The writes per hash tag, as the add script reads them, yielded tag by tag (so that the first
+   * can be sent while the rest are built): per slot one 'v' op (the values of the tag's nodes in
+   * that slot, grouped by parent; ranked groups also set their ranking), per node and slot one 'u'
+   * op (ids) when counting unique ids, per parent one 'k' op (its children's segments); calls of at
+   * most about 2,000 keys.
    */
-  writes(keys: HierarchyKeys, minMax: boolean): TagWrites[] {
+  *writes(keys: HierarchyKeys, minMax: boolean): Generator<TagWrites> {
     const { cells, slots } = this.#rollUp();
-    // per slot, per tag of the values, per parent: [child field (or segment, ranked), "sum count[ min max]"]...
-    const values: Map<string, Map<PathNode | null, string[]>>[] = [];
-    const structure = new Map<PathNode, Set<string>>();
     const coarsest = slots.reduce<SlotUnit | null>((c, slot) => (c === null || FINENESS.indexOf(slot.unit) > FINENESS.indexOf(c) ? slot.unit : c), null);
     // the list of children is kept as long as the longest-kept slot of the batch (0: one is kept for ever)
     const structureExpireAt = slots.reduce((e, slot) => (e === 0 || slot.expireAt === 0 ? 0 : Math.max(e, slot.expireAt)), -1);
-    const out: TagWrites[] = [];
-    const open = new Map<string, TagWrites>();
-    const writesOf = (tag: string): TagWrites => {
-      let w = open.get(tag);
-      if (w === undefined || w.keys.length >= KEYS_PER_CALL) {
-        w = { keys: [], args: [] };
-        open.set(tag, w);
-        out.push(w);
-      }
-      return w;
+    const tags = new Map<string, TagGroup>();
+    const groupOf = (tag: string): TagGroup => {
+      let group = tags.get(tag);
+      if (group === undefined) tags.set(tag, (group = { values: new Map(), unique: [], structure: new Map() }));
+      return group;
     };
     for (let i = 0; i < cells.size; i++) {
       const node = cells.node[i] as PathNode;
       const slot = slots[cells.slot(i)] as ResolutionSlot;
       const parent = node.parent;
-      const tags = (values[slot.index] ??= new Map<string, Map<PathNode | null, string[]>>());
-      let parents = tags.get(node.valueTag);
-      if (parents === undefined) tags.set(node.valueTag, (parents = new Map<PathNode | null, string[]>()));
+      const bySlot = groupOf(node.valueTag).values;
+      let parents = bySlot.get(slot.index);
+      if (parents === undefined) bySlot.set(slot.index, (parents = new Map<PathNode | null, string[]>()));
       // unranked: one group per hash, whatever the parents
       const group = slot.ranked ? parent : null;
       let members = parents.get(group);
@@ -152,22 +143,25 @@ export class HierarchyBatch {
       const text = minMax ? `${String(cells.sum(i))} ${String(cells.count(i))} ${String(cells.min(i))} ${String(cells.max(i))}` : `${String(cells.sum(i))} ${String(cells.count(i))}`;
       members.push(slot.ranked && parent !== null ? node.segment : node.field, text);
       const ids = cells.ids[i];
-      if (ids !== undefined && ids.size > 0) {
-        const w = writesOf(node.tag);
-        w.keys.push(keys.unique(node, slot.unit, slot.start));
-        w.args.push('u', String(slot.expireAt), JSON.stringify([...ids]));
-      }
+      if (ids !== undefined && ids.size > 0) groupOf(node.tag).unique.push({ key: keys.unique(node, slot.unit, slot.start), expireAt: slot.expireAt, ids });
       // every node has a cell in each resolution: its parent learns of it from those of one
       if (parent !== null && slot.unit === coarsest) {
+        const structure = groupOf(parent.tag).structure;
         let segments = structure.get(parent);
         if (segments === undefined) structure.set(parent, (segments = new Set()));
         segments.add(node.segment);
       }
     }
-    values.forEach((tags, index) => {
-      const slot = slots[index] as ResolutionSlot;
-      for (const [tag, parents] of tags) {
-        const w = writesOf(tag);
+    for (const [tag, group] of tags) {
+      let w: TagWrites = { keys: [], args: [] };
+      const room = function* (): Generator<TagWrites> {
+        if (w.keys.length < KEYS_PER_CALL) return;
+        yield w;
+        w = { keys: [], args: [] };
+      };
+      for (const [index, parents] of group.values) {
+        yield* room();
+        const slot = slots[index] as ResolutionSlot;
         w.keys.push(keys.values(tag, slot.unit, slot.start));
         const groups: (string | number)[][] = [];
         for (const [parent, members] of parents) {
@@ -177,12 +171,24 @@ export class HierarchyBatch {
         }
         w.args.push('v', String(slot.expireAt), JSON.stringify(groups));
       }
-    });
-    for (const [parent, segments] of structure) {
-      const w = writesOf(parent.tag);
-      w.keys.push(keys.structure(parent));
-      w.args.push('k', String(structureExpireAt), JSON.stringify([...segments]));
+      for (const { key, expireAt, ids } of group.unique) {
+        yield* room();
+        w.keys.push(key);
+        w.args.push('u', String(expireAt), JSON.stringify([...ids]));
+      }
+      for (const [parent, segments] of group.structure) {
+        yield* room();
+        w.keys.push(keys.structure(parent));
+        w.args.push('k', String(structureExpireAt), JSON.stringify([...segments]));
+      }
+      if (w.keys.length > 0) yield w;
     }
-    return out;
   }
+}
+
+/** What a batch writes in one hash tag: values per slot and parent, ids per node and slot, children per parent. */
+interface TagGroup {
+  readonly values: Map<number, Map<PathNode | null, string[]>>;
+  readonly unique: { key: string; expireAt: number; ids: Set<string> }[];
+  readonly structure: Map<PathNode, Set<string>>;
 }

@@ -49,7 +49,10 @@ export function idMapKeys(keys: KeyBuilder, name: string): IdMapKeys {
 const UNIT_CODES: Readonly<Record<SlotUnit, string>> = { minute: 'i', hour: 'h', day: 'd', week: 'w', month: 'm', year: 'y' };
 
 /**
- * Keys of a hierarchical counter. Each root's subtree has its own hash tag `{prefix:hc:name:root}`;
+ * Keys of a hierarchical counter. Each root's subtree has its own hash tag `{prefix:hc:name:root}`
+ * (rather than one tag per counter, which would hold a counter to one cluster node, or one per time
+ * slot, which would split a batch over as many script calls as it has minutes): a breakdown, a
+ * series and a subtree's writes stay in one slot, and the roots spread over the cluster;
  * the top slot `{prefix:hc:name}` holds the grand total and the roots. A node's values live in its
  * parent's tag: per tag and slot one hash (`v`) maps each node's field (see PathNode.field) to
  * "sum count[ min max]"; in ranked resolutions a sorted set per parent and slot (`r`) ranks its
