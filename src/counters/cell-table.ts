@@ -28,6 +28,14 @@ export class CellTable {
 
   constructor(readonly unique: boolean) {}
 
+  /** Empties the table, keeping its memory (a counter reuses its tables batch after batch). */
+  reset(): void {
+    this.#buckets.fill(0);
+    this.#size = 0;
+    this.node.length = 0;
+    this.ids.length = 0;
+  }
+
   /** Cells held. */
   get size(): number {
     return this.#size;

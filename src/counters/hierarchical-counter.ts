@@ -5,12 +5,13 @@ import { InvalidArgumentError } from '../core/errors.js';
 import { unlinkKeys } from '../core/scan.js';
 import { SLOT_UNITS, SlotCalendar, checkSlotUnit } from './calendar.js';
 import type { SlotUnit, Weekday } from './calendar.js';
+import { CellTable } from './cell-table.js';
 import { HierarchyBatch } from './hierarchy-batch.js';
 import type { MinuteSlots, ResolutionSlot } from './hierarchy-batch.js';
 import { HierarchyBuffer } from './hierarchy-buffer.js';
 import type { BufferOptions } from './hierarchy-buffer.js';
 import { MAX_PATH_DEPTH, PathTree, checkPath, isPlainPath } from './hierarchy-path.js';
-import type { CounterPath } from './hierarchy-path.js';
+import type { CounterPath, PathNode } from './hierarchy-path.js';
 import { MAX_ID_BYTES } from './id-map.js';
 import { HierarchyKeys } from './keys.js';
 import { hierarchyAddScript, hierarchyChildrenScript } from './scripts/index.generated.js';
@@ -129,6 +130,7 @@ export class HierarchicalCounter {
   readonly #slotsByMinute = new Map<number, MinuteSlots>();
   readonly #slots = new Map<string, ResolutionSlot>();
   readonly #buffer: HierarchyBuffer | null;
+  #pool: [CellTable, CellTable] | null = null;
 
   constructor(context: KickassContext, name: string, options: HierarchicalCounterOptions = {}) {
     if (typeof name !== 'string' || !NAME.test(name)) throw new InvalidArgumentError('name', 'must be 1-64 characters of letters, digits, "_", "." or "-", starting with a letter');
@@ -240,7 +242,15 @@ export class HierarchicalCounter {
       this.#slotsByMinute.clear();
     }
     if (this.#tree.size > 1_000_000) this.#tree.clear();
-    return new HierarchyBatch(this.unique);
+    // a batch is filled, then its writes are all built before the next one is made: tables can be reused
+    // (the buffer's batch lives across calls, so it gets tables of its own)
+    return new HierarchyBatch(this.unique, this.#buffer === null ? this.#tables() : undefined);
+  }
+
+  #tables(): [CellTable, CellTable] {
+    this.#pool ??= [new CellTable(this.unique), new CellTable(this.unique)];
+    for (const table of this.#pool) table.reset();
+    return this.#pool;
   }
 
   /** The slot of every resolution holding `at`, numbered (boundaries fall on whole minutes, so they are remembered per minute). */
@@ -292,17 +302,42 @@ export class HierarchicalCounter {
     return u;
   }
 
-  /** The node's value in each given slot start (zeros where nothing was counted): its values hash field, and its ids (in another tag for a root). */
+  /** The node's value in each given slot start (zeros where nothing was counted): its field in its parent's tag, and its ids (in another tag for a root). */
   async #values(path: readonly string[], unit: SlotUnit, starts: readonly number[]): Promise<NodeValue[]> {
     const { client } = this.#context;
     const node = this.#tree.node(path);
-    const tag = node.valueTag;
+    const ranked = this.#ranked.has(unit);
     return Promise.all(
       starts.map(async (start) => {
-        const [value, ids] = await Promise.all([client.hget(this.#keys.values(tag, unit, start), node.field), this.unique ? client.pfcount(this.#keys.unique(node, unit, start)) : null]);
+        const read = ranked ? client.hget(this.#keys.values(node.valueTag, unit, start), node.field) : this.#blob(node.valueTag, unit, start).then((entries) => entries.get(node.field) ?? null);
+        const [value, ids] = await Promise.all([read, this.unique ? client.pfcount(this.#keys.unique(node, unit, start)) : null]);
         return this.#parse(value, ids);
       }),
     );
+  }
+
+  /** The values a tag holds in a slot of an unranked resolution, by field. */
+  async #blob(tag: string, unit: SlotUnit, start: number): Promise<Map<string, string>> {
+    const held = await this.#context.client.get(this.#keys.blob(tag, unit, start));
+    const entries = new Map<string, string>();
+    if (held === null) return entries;
+    const list = JSON.parse(held) as string[];
+    for (let i = 0; i + 1 < list.length; i += 2) entries.set(list[i] as string, list[i + 1] as string);
+    return entries;
+  }
+
+  /** The children of a node in a slot of an unranked resolution: the fields of its tag's values that are one segment below it. */
+  async #unrankedChildren(node: PathNode, unit: SlotUnit, start: number): Promise<[segment: string, value: string][]> {
+    const out: [string, string][] = [];
+    for (const [field, value] of await this.#blob(node.tag, unit, start)) {
+      if (!field.startsWith(node.childPrefix)) continue;
+      const rest = field.slice(node.childPrefix.length);
+      const colon = rest.indexOf(':');
+      const segment = rest.slice(colon + 1);
+      // a deeper node's field goes on past its first segment's length
+      if (colon > 0 && segment !== '' && Buffer.byteLength(segment, 'utf8') === Number(rest.slice(0, colon))) out.push([segment, value]);
+    }
+    return out;
   }
 
   /** A node's value from its field ("sum count[ min max]"; null: nothing counted). */
@@ -359,7 +394,11 @@ export class HierarchicalCounter {
     return out;
   }
 
-  /** The children of `path` in the `resolution` slot holding `at`: the `top` first by `order` (one script call). */
+  /**
+   * The children of `path` in the `resolution` slot holding `at`: the `top` first by `order`. A
+   * ranked resolution by sum reads them off the ranking; other orders sort every child in a script;
+   * an unranked resolution reads the slot's values of the tag and sorts in the process.
+   */
   async children(path: CounterPath, resolution: SlotUnit, at?: number | Date, options: ChildrenOptions = {}): Promise<Children> {
     const p = checkPath(path, 'path', true);
     if (p.length >= MAX_PATH_DEPTH) return { total: 0, children: [] };
@@ -373,11 +412,22 @@ export class HierarchicalCounter {
     if (direction !== 'desc' && direction !== 'asc') throw new InvalidArgumentError('direction', "must be 'desc' or 'asc'");
     const start = this.calendar.slotStart(unit, SlotCalendar.instant(at));
     const node = this.#tree.node(p);
-    const ranked = this.#ranked.has(unit);
-    const values = this.#keys.values(node.tag, unit, start);
-    const children = ranked ? this.#keys.ranking(node, unit, start) : this.#keys.structure(node);
-    const stat = { sum: 1, count: 2, min: 3, max: 4 }[order];
-    const [total, segments, fields] = (await this.#context.scripts.run(hierarchyChildrenScript, { values, children }, { prefix: node.childPrefix, top, order: stat, direction, ranked: ranked ? '1' : '0' })) as [number, string[], string[]];
+    const stat = { sum: 0, count: 1, min: 2, max: 3 }[order];
+    let total: number;
+    let segments: string[];
+    let fields: string[];
+    if (this.#ranked.has(unit)) {
+      const keys = { values: this.#keys.values(node.tag, unit, start), children: this.#keys.ranking(node, unit, start) };
+      [total, segments, fields] = (await this.#context.scripts.run(hierarchyChildrenScript, keys, { prefix: node.childPrefix, top, order: stat + 1, direction })) as [number, string[], string[]];
+    } else {
+      const rows = (await this.#unrankedChildren(node, unit, start)).map(([segment, value]) => ({ segment, value, key: Number(value.split(' ')[stat]) }));
+      const sign = direction === 'desc' ? -1 : 1;
+      // the same order as a ranking read: by the statistic, ties by segment (code units; the script compares bytes)
+      rows.sort((x, y) => (x.key !== y.key ? sign * (x.key - y.key) : sign * (x.segment < y.segment ? -1 : x.segment > y.segment ? 1 : 0)));
+      total = rows.length;
+      segments = rows.slice(0, top).map((r) => r.segment);
+      fields = rows.slice(0, top).map((r) => r.value);
+    }
     // a root's ids live in its own hash tag: one PFCOUNT per child, concurrently
     const unique = this.unique ? await Promise.all(segments.map((m) => this.#context.client.pfcount(this.#keys.unique(this.#tree.node([...p, m]), unit, start)))) : [];
     return { total, children: segments.map((segment, i) => ({ segment, path: [...p, segment], ...this.#parse(fields[i] ?? null, unique[i] ?? null) })) };

@@ -45,11 +45,16 @@ function nests(finer: SlotUnit, coarser: SlotUnit): boolean {
  */
 export class HierarchyBatch {
   readonly #events: CellTable;
+  readonly #cells: CellTable;
   readonly #minutes = new Map<number, MinuteSlots>();
   #added = 0;
 
-  constructor(readonly unique: boolean) {
-    this.#events = new CellTable(unique);
+  /** `tables`: two emptied tables of the counter's (reused batch after batch: allocating them made work for the collector). */
+  constructor(
+    readonly unique: boolean,
+    tables: readonly [CellTable, CellTable] = [new CellTable(unique), new CellTable(unique)],
+  ) {
+    [this.#events, this.#cells] = tables;
   }
 
   /** Events added. */
@@ -66,7 +71,7 @@ export class HierarchyBatch {
 
   /** Every node (up to the top) in every slot. */
   #rollUp(): { cells: CellTable; slots: ResolutionSlot[] } {
-    const cells = new CellTable(this.unique);
+    const cells = this.#cells;
     const slots: ResolutionSlot[] = [];
     const minutes = [...this.#minutes.values()];
     const first = minutes[0];
@@ -113,8 +118,9 @@ export class HierarchyBatch {
 
   /**
    * The writes per hash tag, as the add script reads them, yielded tag by tag (so that the first
-   * can be sent while the rest are built): per slot one 'v' op (the values of the tag's nodes in
-   * that slot, grouped by parent; ranked groups also set their ranking), per node and slot one 'u'
+   * can be sent while the rest are built): per slot one 'v' op (ranked: the values of the tag's
+   * nodes in that slot, grouped by parent, with their rankings) or 'b' op (unranked: the values as
+   * one JSON array), per node and slot one 'u'
    * op (ids) when counting unique ids, per parent one 'k' op (its children's segments); calls of at
    * most about 2,000 keys.
    */
@@ -129,13 +135,20 @@ export class HierarchyBatch {
       if (group === undefined) tags.set(tag, (group = { values: new Map(), unique: [], structure: new Map() }));
       return group;
     };
+    let [lastTag, lastSlot, lastParents] = ['', -1, new Map<PathNode | null, string[]>()];
     for (let i = 0; i < cells.size; i++) {
       const node = cells.node[i] as PathNode;
       const slot = slots[cells.slot(i)] as ResolutionSlot;
       const parent = node.parent;
-      const bySlot = groupOf(node.valueTag).values;
-      let parents = bySlot.get(slot.index);
-      if (parents === undefined) bySlot.set(slot.index, (parents = new Map<PathNode | null, string[]>()));
+      // cells of one tag and slot tend to come together: the last group found is tried first
+      let parents = lastParents;
+      if (node.valueTag !== lastTag || slot.index !== lastSlot) {
+        const bySlot = groupOf(node.valueTag).values;
+        const found = bySlot.get(slot.index);
+        parents = found ?? new Map<PathNode | null, string[]>();
+        if (found === undefined) bySlot.set(slot.index, parents);
+        [lastTag, lastSlot, lastParents] = [node.valueTag, slot.index, parents];
+      }
       // unranked: one group per hash, whatever the parents
       const group = slot.ranked ? parent : null;
       let members = parents.get(group);
@@ -162,6 +175,12 @@ export class HierarchyBatch {
       for (const [index, parents] of group.values) {
         yield* room();
         const slot = slots[index] as ResolutionSlot;
+        const unranked = parents.get(null);
+        if (!slot.ranked && unranked !== undefined) {
+          w.keys.push(keys.blob(tag, slot.unit, slot.start));
+          w.args.push('b', String(slot.expireAt), JSON.stringify(unranked));
+          continue;
+        }
         w.keys.push(keys.values(tag, slot.unit, slot.start));
         const groups: (string | number)[][] = [];
         for (const [parent, members] of parents) {

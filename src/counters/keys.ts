@@ -54,9 +54,10 @@ const UNIT_CODES: Readonly<Record<SlotUnit, string>> = { minute: 'i', hour: 'h',
  * slot, which would split a batch over as many script calls as it has minutes): a breakdown, a
  * series and a subtree's writes stay in one slot, and the roots spread over the cluster;
  * the top slot `{prefix:hc:name}` holds the grand total and the roots. A node's values live in its
- * parent's tag: per tag and slot one hash (`v`) maps each node's field (see PathNode.field) to
- * "sum count[ min max]"; in ranked resolutions a sorted set per parent and slot (`r`) ranks its
- * children by sum. `u` keys are a node's HyperLogLog per slot, `k` keys the set of a node's children
+ * parent's tag, as "sum count[ min max]" under the node's field (see PathNode.field): in ranked
+ * resolutions, per tag and slot one hash (`v`) and per parent and slot a sorted set (`r`) ranking
+ * its children by sum; in unranked ones (fine slots, written once and rarely read whole), per tag
+ * and slot one string (`b`), a JSON array of fields and values. `u` keys are a node's HyperLogLog per slot, `k` keys the set of a node's children
  * ever seen.
  */
 export class HierarchyKeys {
@@ -87,6 +88,11 @@ export class HierarchyKeys {
   /** The values hash of a tag in a slot. */
   values(tag: string, unit: SlotUnit, startMs: number): string {
     return `${tag}:v:${UNIT_CODES[unit]}:${String(Math.floor(startMs / 1000))}`;
+  }
+
+  /** The values of a tag in a slot of an unranked resolution: one JSON array [field, value, field, value, ...]. */
+  blob(tag: string, unit: SlotUnit, startMs: number): string {
+    return `${tag}:b:${UNIT_CODES[unit]}:${String(Math.floor(startMs / 1000))}`;
   }
 
   /** The ranking of a node's children by sum in a slot (in the tag of its children). */

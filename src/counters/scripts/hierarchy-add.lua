@@ -6,6 +6,9 @@
 --   count[ min max]"]. A ranked child's field is the prefix, the segment's byte length, ':' and the
 --   segment. Values are merged with what the hash holds; a ranked group sets the children's sums in
 --   its sorted set.
+-- 'b' expire at, JSON [field, value, ...]: the values of the tag's nodes in one slot of an unranked
+--   resolution (key: a string holding such an array): set as sent when the key does not exist, else
+--   merged into it.
 -- 'u' expire at, JSON ids: a node's ids in one slot (key: a HyperLogLog).
 -- 'k' expire at, JSON segments: a node's children ever seen (key: a set, its expiry only moved later).
 -- Expire at is ms since the epoch, '0' for never.
@@ -98,6 +101,32 @@ local function values(hash, groups, at, k)
   return k
 end
 
+-- merges a JSON array of fields and values into the one the string key holds (or sets it)
+local function blob(key, sent)
+  local held = redis.call('GET', key)
+  if not held then
+    redis.call('SET', key, sent)
+    return
+  end
+  local old, new = cjson.decode(held), cjson.decode(sent)
+  local at = {}
+  for i = 1, #old, 2 do at[old[i]] = i + 1 end
+  for i = 1, #new, 2 do
+    local j = at[new[i]]
+    if j then
+      local s1, c1, n1, x1 = parse(new[i + 1])
+      local s0, c0, n0, x0 = parse(old[j])
+      local value = text(s0 + s1) .. ' ' .. text(c0 + c1)
+      if n1 and n0 then value = value .. ' ' .. text(math.min(n0, n1)) .. ' ' .. text(math.max(x0, x1)) end
+      old[j] = value
+    else
+      old[#old + 1] = new[i]
+      old[#old + 1] = new[i + 1]
+    end
+  end
+  redis.call('SET', key, cjson.encode(old))
+end
+
 local k, a, ops = 1, 1, 0
 while a <= #ARGV do
   local op, at = ARGV[a], tonumber(ARGV[a + 1])
@@ -105,6 +134,10 @@ while a <= #ARGV do
   if op == 'v' then
     k = values(KEYS[k], cjson.decode(ARGV[a + 2]), at, k + 1)
     a = a + 3
+  elseif op == 'b' then
+    blob(KEYS[k], ARGV[a + 2])
+    if at > 0 then redis.call('PEXPIREAT', KEYS[k], at) end
+    k, a = k + 1, a + 3
   else
     local key, members = KEYS[k], cjson.decode(ARGV[a + 2])
     k, a = k + 1, a + 3

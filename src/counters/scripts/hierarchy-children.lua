@@ -1,16 +1,14 @@
 #!lua flags=no-writes
--- The children of one node in one slot, ordered by one statistic: read from the ranking when it
--- is by sum in a ranked slot, else every child (of the ranking, or of the set of children ever
--- seen) is read from the values hash and sorted here.
+-- The children of one node in one slot of a ranked resolution, ordered by one statistic: read off
+-- the ranking when by sum, else every child of the ranking is read from the values hash and sorted.
 -- KEYS[1] values: the values hash of the children's tag in the slot
--- KEYS[2] children: the ranking by sum (ranked slot) or the set of children ever seen
+-- KEYS[2] children: the ranking of the node's children by sum in the slot
 -- ARGV[1] prefix: the field prefix of the node's children
 -- ARGV[2] top: how many children
 -- ARGV[3] order: the statistic to order by, 1 sum, 2 count, 3 min, 4 max
 -- ARGV[4] direction: 'desc' (largest first) or 'asc'
--- ARGV[5] ranked: '1' when KEYS[2] is a ranking
 -- returns unknown: { number of children with values in the slot, segments, their values ("sum count[ min max]") }
-local prefix, top, order, desc, ranked = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4] == 'desc', ARGV[5] == '1'
+local prefix, top, order, desc = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4] == 'desc'
 local CHUNK = 1000
 
 local function read(segments)
@@ -24,7 +22,7 @@ local function read(segments)
   return out
 end
 
-if ranked and order == 1 then
+if order == 1 then
   local segments
   if desc then
     segments = redis.call('ZRANGE', KEYS[2], '+inf', '-inf', 'BYSCORE', 'REV', 'LIMIT', 0, top)
@@ -34,8 +32,7 @@ if ranked and order == 1 then
   return { redis.call('ZCARD', KEYS[2]), segments, read(segments) }
 end
 
-local all
-if ranked then all = redis.call('ZRANGE', KEYS[2], 0, -1) else all = redis.call('SMEMBERS', KEYS[2]) end
+local all = redis.call('ZRANGE', KEYS[2], 0, -1)
 local values = read(all)
 local rows = {}
 for i = 1, #all do
