@@ -89,6 +89,24 @@ export interface ChildrenOptions {
   readonly direction?: 'desc' | 'asc';
 }
 
+/** The value of `field` in a value string (a JSON array of fields and values), or null. */
+function blobValue(held: string | null, field: string): string | null {
+  if (held === null) return null;
+  // the field's token as JSON.stringify wrote it, where a token starts (a value has no ':', a field always has one)
+  const token = `${JSON.stringify(field)},"`;
+  for (let at = held.indexOf(token); at > 0; at = held.indexOf(token, at + 1)) {
+    const before = held[at - 1];
+    if (before !== '[' && before !== ',') continue;
+    const from = at + token.length;
+    const to = held.indexOf('"', from);
+    return to > from ? held.slice(from, to) : null;
+  }
+  // not found as written here (the script re-encodes what it merges): read it whole
+  const list = JSON.parse(held) as string[];
+  for (let i = 0; i + 1 < list.length; i += 2) if (list[i] === field) return list[i + 1] as string;
+  return null;
+}
+
 /** Waits for every call, then throws the first failure (none is left unawaited). */
 async function settled(calls: readonly Promise<unknown>[]): Promise<void> {
   const failed = (await Promise.allSettled(calls)).find((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -309,7 +327,7 @@ export class HierarchicalCounter {
     const ranked = this.#ranked.has(unit);
     return Promise.all(
       starts.map(async (start) => {
-        const read = ranked ? client.hget(this.#keys.values(node.valueTag, unit, start), node.field) : this.#blob(node.valueTag, unit, start).then((entries) => entries.get(node.field) ?? null);
+        const read = ranked ? client.hget(this.#keys.values(node.valueTag, unit, start), node.field) : client.get(this.#keys.blob(node.valueTag, unit, start)).then((held) => blobValue(held, node.field));
         const [value, ids] = await Promise.all([read, this.unique ? client.pfcount(this.#keys.unique(node, unit, start)) : null]);
         return this.#parse(value, ids);
       }),

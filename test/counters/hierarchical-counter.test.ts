@@ -179,6 +179,31 @@ describe.each(TOPOLOGIES)('hierarchical counters on %s', (topology) => {
     expect(top.children.map((c) => c.count)).toEqual(all.slice(0, 3));
   });
 
+  it('stays exact when several writers add to the same nodes and slots at once (merges on the server)', async () => {
+    const [a, b] = [redis.kickass(), redis.kickass()];
+    const options = { resolutions: ['minute', 'hour', 'day'] as SlotUnit[], minMax: true };
+    const writers = [a.hierarchicalCounter('shared', options), b.hierarchicalCounter('shared', options), a.hierarchicalCounter('shared', options)];
+    const base = Date.UTC(2026, 4, 1, 10);
+    const events = fc.sample(fc.record({ path: pathArb, by: fc.integer({ min: -3, max: 9 }), at: fc.integer({ min: base, max: base + 5 * 60_000 }) }), { numRuns: 3_000, seed: 12 });
+    // every writer sends its share in small calls, all at once: the same minutes' values are merged again and again
+    await Promise.all(writers.map(async (writer, w) => {
+      const mine = events.filter((_, i) => i % writers.length === w);
+      for (let i = 0; i < mine.length; i += 50) await writer.incrMany(mine.slice(i, i + 50));
+    }));
+    const model = new HierarchyModel('UTC', 1, ['minute', 'hour', 'day']);
+    for (const e of events) model.add(e.path, e.by, e.at, '');
+    const reader = writers[1] as (typeof writers)[number];
+    for (const e of events.slice(0, 40)) {
+      for (let depth = 0; depth <= e.path.length; depth++) {
+        for (const unit of ['minute', 'hour', 'day'] as const) {
+          const v = await reader.get(e.path.slice(0, depth), unit, e.at);
+          const m = model.value(e.path.slice(0, depth), unit, e.at);
+          expect([v.sum, v.count, v.min, v.max], `${JSON.stringify(e.path.slice(0, depth))} ${unit}`).toEqual([m.sum, m.count, m.min, m.max]);
+        }
+      }
+    }
+  });
+
   it('buffers increments, writes them on flush, when full, on its timer and on close; loses nothing on a graceful stop', async () => {
     const writer = new Kickass({ prefix: redis.prefix, connection: redis.client });
     const errors: Error[] = [];
@@ -209,7 +234,7 @@ describe.each(TOPOLOGIES)('hierarchical counters on %s', (topology) => {
 
   it('expires each slot at its end plus its retention, the list of children with the last of them', async () => {
     const kr = redis.kickass();
-    const counter = kr.hierarchicalCounter('kept', { resolutions: ['hour', 'day'], retention: { hour: '2d', day: '400d' } });
+    const counter = kr.hierarchicalCounter('kept', { resolutions: ['minute', 'hour', 'day'], retention: { minute: '1h', hour: '2d', day: '400d' } });
     const at = Date.now() - 3_600_000;
     await counter.incr(['a', 'b'], { at });
     const keys = await keysWithPrefix(redis.client, kr.prefix);
@@ -219,6 +244,7 @@ describe.each(TOPOLOGIES)('hierarchical counters on %s', (topology) => {
     for (const key of keys) {
       const expireAt = await redis.client.pexpiretime(key);
       if (/:k(:|$)/.test(key)) expect(expireAt, key).toBe(dayEnd + 400 * 86_400_000);
+      else if (/:b:i:/.test(key)) expect(expireAt, key).toBe(Math.floor(at / 60_000) * 60_000 + 60_000 + 3_600_000);
       else if (/:[vr]:h:/.test(key)) expect(expireAt, key).toBe(hourEnd + 2 * 86_400_000);
       else expect(expireAt, key).toBe(dayEnd + 400 * 86_400_000);
     }
