@@ -1,5 +1,6 @@
 import type { SlotUnit } from './calendar.js';
 import { CellTable } from './cell-table.js';
+import { JsonWriter } from './json-writer.js';
 import type { PathNode } from './hierarchy-path.js';
 import type { HierarchyKeys } from './keys.js';
 
@@ -23,8 +24,11 @@ export interface MinuteSlots {
 /** Script input of one hash tag: its keys and the ops' arguments, in the order the script reads them. */
 export interface TagWrites {
   readonly keys: string[];
-  readonly args: string[];
+  readonly args: (string | Buffer)[];
 }
+
+const [QUOTE, SPACE, COMMA, OPEN, CLOSE] = ['"', ' ', ',', '[', ']'].map((c) => c.charCodeAt(0)) as [number, number, number, number, number];
+const EMPTY_JSON = Buffer.from('""');
 
 /** Keys per script call, about (ioredis walks the keys of a call recursively on a cluster). */
 const KEYS_PER_CALL = 2_000;
@@ -135,7 +139,7 @@ export class HierarchyBatch {
       if (group === undefined) tags.set(tag, (group = { values: new Map(), unique: [], structure: new Map() }));
       return group;
     };
-    let [lastTag, lastSlot, lastParents] = ['', -1, new Map<PathNode | null, string[]>()];
+    let [lastTag, lastSlot, lastParents] = ['', -1, new Map<PathNode | null, number[]>()];
     for (let i = 0; i < cells.size; i++) {
       const node = cells.node[i] as PathNode;
       const slot = slots[cells.slot(i)] as ResolutionSlot;
@@ -145,7 +149,7 @@ export class HierarchyBatch {
       if (node.valueTag !== lastTag || slot.index !== lastSlot) {
         const bySlot = groupOf(node.valueTag).values;
         const found = bySlot.get(slot.index);
-        parents = found ?? new Map<PathNode | null, string[]>();
+        parents = found ?? new Map<PathNode | null, number[]>();
         if (found === undefined) bySlot.set(slot.index, parents);
         [lastTag, lastSlot, lastParents] = [node.valueTag, slot.index, parents];
       }
@@ -153,8 +157,7 @@ export class HierarchyBatch {
       const group = slot.ranked ? parent : null;
       let members = parents.get(group);
       if (members === undefined) parents.set(group, (members = []));
-      const text = minMax ? `${String(cells.sum(i))} ${String(cells.count(i))} ${String(cells.min(i))} ${String(cells.max(i))}` : `${String(cells.sum(i))} ${String(cells.count(i))}`;
-      members.push(slot.ranked && parent !== null ? node.segment : node.field, text);
+      members.push(i);
       const ids = cells.ids[i];
       if (ids !== undefined && ids.size > 0) groupOf(node.tag).unique.push({ key: keys.unique(node, slot.unit, slot.start), expireAt: slot.expireAt, ids });
       // every node has a cell in each resolution: its parent learns of it from those of one
@@ -165,6 +168,21 @@ export class HierarchyBatch {
         segments.add(node.segment);
       }
     }
+    const json = new JsonWriter();
+    // a cell's value as the script reads it: "sum count[ min max]"
+    const value = (i: number): void => {
+      json.char(QUOTE);
+      json.number(cells.sum(i));
+      json.char(SPACE);
+      json.number(cells.count(i));
+      if (minMax) {
+        json.char(SPACE);
+        json.number(cells.min(i));
+        json.char(SPACE);
+        json.number(cells.max(i));
+      }
+      json.char(QUOTE);
+    };
     for (const [tag, group] of tags) {
       let w: TagWrites = { keys: [], args: [] };
       const room = function* (): Generator<TagWrites> {
@@ -176,19 +194,44 @@ export class HierarchyBatch {
         yield* room();
         const slot = slots[index] as ResolutionSlot;
         const unranked = parents.get(null);
+        json.reset();
+        json.char(OPEN);
         if (!slot.ranked && unranked !== undefined) {
+          // [field, value, field, value, ...]
+          unranked.forEach((i, n) => {
+            if (n > 0) json.char(COMMA);
+            json.raw((cells.node[i] as PathNode).fieldJson);
+            json.char(COMMA);
+            value(i);
+          });
+          json.char(CLOSE);
           w.keys.push(keys.blob(tag, slot.unit, slot.start));
-          w.args.push('b', String(slot.expireAt), JSON.stringify(unranked));
+          w.args.push('b', String(slot.expireAt), json.take());
           continue;
         }
+        // [[prefix, ranked, field or segment, value, ...], ...]
         w.keys.push(keys.values(tag, slot.unit, slot.start));
-        const groups: (string | number)[][] = [];
+        let first = true;
         for (const [parent, members] of parents) {
           const ranked = slot.ranked && parent !== null;
           if (ranked) w.keys.push(keys.ranking(parent, slot.unit, slot.start));
-          groups.push(([ranked ? parent.childPrefix : '', ranked ? 1 : 0] as (string | number)[]).concat(members));
+          if (!first) json.char(COMMA);
+          first = false;
+          json.char(OPEN);
+          json.raw(ranked ? parent.childPrefixJson : EMPTY_JSON);
+          json.char(COMMA);
+          json.number(ranked ? 1 : 0);
+          for (const i of members) {
+            const node = cells.node[i] as PathNode;
+            json.char(COMMA);
+            json.raw(ranked ? node.segmentJson : node.fieldJson);
+            json.char(COMMA);
+            value(i);
+          }
+          json.char(CLOSE);
         }
-        w.args.push('v', String(slot.expireAt), JSON.stringify(groups));
+        json.char(CLOSE);
+        w.args.push('v', String(slot.expireAt), json.take());
       }
       for (const { key, expireAt, ids } of group.unique) {
         yield* room();
@@ -207,7 +250,7 @@ export class HierarchyBatch {
 
 /** What a batch writes in one hash tag: values per slot and parent, ids per node and slot, children per parent. */
 interface TagGroup {
-  readonly values: Map<number, Map<PathNode | null, string[]>>;
+  readonly values: Map<number, Map<PathNode | null, number[]>>;
   readonly unique: { key: string; expireAt: number; ids: Set<string> }[];
   readonly structure: Map<PathNode, Set<string>>;
 }

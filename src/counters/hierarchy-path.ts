@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from '../core/errors.js';
 import { encodeKeyPart } from '../core/keys.js';
+import { jsonBytes } from './json-writer.js';
 
 /** Longest path segment, in UTF-8 bytes. */
 export const MAX_SEGMENT_BYTES = 256;
@@ -70,6 +71,25 @@ export class PathNode {
     this.childPrefix = parent === null || parent.parent === null ? '' : this.field;
     this.tag = parent === null ? tagOf(null) : parent.parent === null ? tagOf(segment) : parent.tag;
     this.valueTag = parent === null ? this.tag : parent.tag;
+  }
+
+  #fieldJson: Buffer | null = null;
+  #segmentJson: Buffer | null = null;
+  #childPrefixJson: Buffer | null = null;
+
+  /** Its field as JSON text (UTF-8), made once. */
+  get fieldJson(): Buffer {
+    return (this.#fieldJson ??= jsonBytes(this.field));
+  }
+
+  /** Its childPrefix as JSON text (UTF-8), made once. */
+  get childPrefixJson(): Buffer {
+    return (this.#childPrefixJson ??= jsonBytes(this.childPrefix));
+  }
+
+  /** Its segment as JSON text (UTF-8), made once. */
+  get segmentJson(): Buffer {
+    return (this.#segmentJson ??= jsonBytes(this.segment));
   }
 
   /** Its first segment (null for the top). */
