@@ -24,6 +24,14 @@ export class JsonWriter {
   /** Appends bytes as they are (JSON already). */
   raw(bytes: Buffer): void {
     this.#room(bytes.length);
+    // a loop beats Buffer#copy on the short pieces written here
+    if (bytes.length < 64) {
+      const buffer = this.#buffer;
+      let at = this.#length;
+      for (let i = 0; i < bytes.length; i++) buffer[at++] = bytes[i] as number;
+      this.#length = at;
+      return;
+    }
     bytes.copy(this.#buffer, this.#length);
     this.#length += bytes.length;
   }
