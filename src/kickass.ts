@@ -1,6 +1,6 @@
 import { closeClient, openConnection } from './core/connection.js';
 import { HierarchicalCounter } from './counters/hierarchical-counter.js';
-import type { HierarchicalCounterOptions } from './counters/hierarchical-counter.js';
+import type { HierarchicalCounterOptions } from './counters/hierarchy-types.js';
 import type { ConnectionInput, RedisClient } from './core/connection.js';
 import type { KickassContext } from './core/context.js';
 import { StateError } from './core/errors.js';

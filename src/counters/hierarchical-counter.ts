@@ -4,108 +4,18 @@ import { parseDuration } from '../core/durations.js';
 import { InvalidArgumentError } from '../core/errors.js';
 import { unlinkKeys } from '../core/scan.js';
 import { SLOT_UNITS, SlotCalendar, checkSlotUnit } from './calendar.js';
-import type { SlotUnit, Weekday } from './calendar.js';
+import type { SlotUnit } from './calendar.js';
 import { CellTable } from './cell-table.js';
 import { HierarchyBatch } from './hierarchy-batch.js';
 import type { MinuteSlots, ResolutionSlot } from './hierarchy-batch.js';
 import { HierarchyBuffer } from './hierarchy-buffer.js';
-import type { BufferOptions } from './hierarchy-buffer.js';
 import { MAX_PATH_DEPTH, PathTree, checkPath, isPlainPath } from './hierarchy-path.js';
 import type { CounterPath, PathNode } from './hierarchy-path.js';
 import { MAX_ID_BYTES } from './id-map.js';
 import { HierarchyKeys } from './keys.js';
+import type { Children, ChildrenOptions, CounterIncrement, HierarchicalCounterOptions, NodeValue, SlotValue } from './hierarchy-types.js';
+import { blobEntries, blobValue, childrenIn } from './hierarchy-values.js';
 import { hierarchyAddScript, hierarchyChildrenScript } from './scripts/index.generated.js';
-
-/** Options of a hierarchical counter. */
-export interface HierarchicalCounterOptions {
-  /** The time resolutions every increment is counted in. @defaultValue ['minute', 'hour', 'day', 'month'] */
-  readonly resolutions?: readonly SlotUnit[];
-  /** IANA time zone of slot boundaries (a day is a local day). @defaultValue 'UTC' */
-  readonly timeZone?: string;
-  /** First day of a week: 0 Sunday .. 6 Saturday. @defaultValue 1 (Monday) */
-  readonly weekStart?: Weekday;
-  /** How long a slot is kept after it ends, per resolution; resolutions not given are kept. */
-  readonly retention?: Partial<Readonly<Record<SlotUnit, Duration>>>;
-  /**
-   * Resolutions whose breakdowns are kept ranked by sum (a sorted set per node and slot), so that
-   * `children()` reads the top ones directly; other resolutions sort a node's children when asked.
-   * @defaultValue every resolution but minute
-   */
-  readonly ranked?: readonly SlotUnit[];
-  /** Keep the smallest and largest increment of every node and slot too. @defaultValue false */
-  readonly minMax?: boolean;
-  /** Count unique ids per node and slot (HyperLogLog, about 0.81% standard error): every increment then needs an `id`. @defaultValue false */
-  readonly unique?: boolean;
-  /** Merge increments in the process for `ms` and write them in one go (see {@link BufferOptions}); off by default. */
-  readonly buffer?: BufferOptions;
-}
-
-/** One increment: a path, by how much (1 when omitted), when (now when omitted) and, counting unique ids, whose. */
-export interface CounterIncrement {
-  readonly path: CounterPath;
-  readonly by?: number;
-  readonly at?: number | Date;
-  readonly id?: string | number;
-}
-
-/** What a node added up in a slot (or a range): sum and count of its increments; min and max with `minMax`, unique ids with `unique`. */
-export interface NodeValue {
-  readonly sum: number;
-  readonly count: number;
-  readonly min?: number;
-  readonly max?: number;
-  readonly unique?: number;
-}
-
-/** A node's value in one slot of a series. */
-export interface SlotValue extends NodeValue {
-  /** Where the slot starts. */
-  readonly start: Date;
-}
-
-/** One child in a breakdown. */
-export interface ChildValue extends NodeValue {
-  /** Its last segment. */
-  readonly segment: string;
-  /** Its path. */
-  readonly path: readonly string[];
-}
-
-/** A breakdown one level down. */
-export interface Children {
-  /** How many children the node has in the slot. */
-  readonly total: number;
-  /** The first `top` of them in the order asked. */
-  readonly children: readonly ChildValue[];
-}
-
-/** Options of {@link HierarchicalCounter.children}. */
-export interface ChildrenOptions {
-  /** How many children. @defaultValue 10 */
-  readonly top?: number;
-  /** The statistic to order by (min and max need `minMax`). @defaultValue 'sum' */
-  readonly order?: 'sum' | 'count' | 'min' | 'max';
-  /** Largest first ('desc') or smallest first. @defaultValue 'desc' */
-  readonly direction?: 'desc' | 'asc';
-}
-
-/** The value of `field` in a value string (a JSON array of fields and values), or null. */
-function blobValue(held: string | null, field: string): string | null {
-  if (held === null) return null;
-  // the field's token as JSON.stringify wrote it, where a token starts (a value has no ':', a field always has one)
-  const token = `${JSON.stringify(field)},"`;
-  for (let at = held.indexOf(token); at > 0; at = held.indexOf(token, at + 1)) {
-    const before = held[at - 1];
-    if (before !== '[' && before !== ',') continue;
-    const from = at + token.length;
-    const to = held.indexOf('"', from);
-    return to > from ? held.slice(from, to) : null;
-  }
-  // not found as written here (the script re-encodes what it merges): read it whole
-  const list = JSON.parse(held) as string[];
-  for (let i = 0; i + 1 < list.length; i += 2) if (list[i] === field) return list[i + 1] as string;
-  return null;
-}
 
 /** Waits for every call, then throws the first failure (none is left unawaited). */
 async function settled(calls: readonly Promise<unknown>[]): Promise<void> {
@@ -334,28 +244,9 @@ export class HierarchicalCounter {
     );
   }
 
-  /** The values a tag holds in a slot of an unranked resolution, by field. */
-  async #blob(tag: string, unit: SlotUnit, start: number): Promise<Map<string, string>> {
-    const held = await this.#context.client.get(this.#keys.blob(tag, unit, start));
-    const entries = new Map<string, string>();
-    if (held === null) return entries;
-    const list = JSON.parse(held) as string[];
-    for (let i = 0; i + 1 < list.length; i += 2) entries.set(list[i] as string, list[i + 1] as string);
-    return entries;
-  }
-
-  /** The children of a node in a slot of an unranked resolution: the fields of its tag's values that are one segment below it. */
+  /** The children of a node in a slot of an unranked resolution, with their values. */
   async #unrankedChildren(node: PathNode, unit: SlotUnit, start: number): Promise<[segment: string, value: string][]> {
-    const out: [string, string][] = [];
-    for (const [field, value] of await this.#blob(node.tag, unit, start)) {
-      if (!field.startsWith(node.childPrefix)) continue;
-      const rest = field.slice(node.childPrefix.length);
-      const colon = rest.indexOf(':');
-      const segment = rest.slice(colon + 1);
-      // a deeper node's field goes on past its first segment's length
-      if (colon > 0 && segment !== '' && Buffer.byteLength(segment, 'utf8') === Number(rest.slice(0, colon))) out.push([segment, value]);
-    }
-    return out;
+    return childrenIn(blobEntries(await this.#context.client.get(this.#keys.blob(node.tag, unit, start))), node);
   }
 
   /** A node's value from its field ("sum count[ min max]"; null: nothing counted). */

@@ -10,7 +10,7 @@ export type { SlotCount, UniqueCounterOptions, UniqueEvent } from './unique-coun
 export { funnel, retention } from './analysis.js';
 export type { FunnelOptions, FunnelStep, RetentionOptions, RetentionRow } from './analysis.js';
 export { HierarchicalCounter } from './hierarchical-counter.js';
-export type { ChildValue, Children, ChildrenOptions, CounterIncrement, HierarchicalCounterOptions, NodeValue, SlotValue } from './hierarchical-counter.js';
+export type { ChildValue, Children, ChildrenOptions, CounterIncrement, HierarchicalCounterOptions, NodeValue, SlotValue } from './hierarchy-types.js';
 export type { BufferOptions } from './hierarchy-buffer.js';
 export { MAX_PATH_DEPTH, MAX_SEGMENT_BYTES } from './hierarchy-path.js';
 export type { CounterPath } from './hierarchy-path.js';

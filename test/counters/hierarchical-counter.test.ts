@@ -4,8 +4,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { SlotUnit, Weekday } from '../../src/counters/calendar.js';
-import type { NodeValue } from '../../src/counters/hierarchical-counter.js';
-import { InvalidArgumentError, StateError } from '../../src/core/errors.js';
+import type { NodeValue } from '../../src/counters/hierarchy-types.js';
+import { InvalidArgumentError, ScriptError, StateError } from '../../src/core/errors.js';
 import { Kickass } from '../../src/kickass.js';
 import { TOPOLOGIES, keysWithPrefix, useTopology } from '../harness/topologies.js';
 import { slotIdentity } from './slot-model.js';
@@ -230,6 +230,25 @@ describe.each(TOPOLOGIES)('hierarchical counters on %s', (topology) => {
     expect((await reader.get([], 'day', at)).count).toBe(1_260);
     expect((await redis.kickass().hierarchicalCounter('timed', { resolutions: ['day'] }).get(['t'], 'day', at)).count).toBe(1);
     expect(errors).toEqual([]);
+  });
+
+  it('reports a failed buffered write to onError, or by the next flush, once, without retrying it', async () => {
+    const kr = redis.kickass();
+    const at = Date.UTC(2026, 6, 1, 12);
+    // the top tag's values for that day are not a hash: the script fails on them
+    await redis.client.set(`{${kr.prefix}:hc:broken}:v:d:${String(Date.UTC(2026, 6, 1) / 1000)}`, 'not a hash');
+    const errors: Error[] = [];
+    const handled = kr.hierarchicalCounter('broken', { resolutions: ['day'], buffer: { ms: 10, onError: (e) => errors.push(e) } });
+    await handled.incr(['a'], { at });
+    for (let i = 0; i < 100 && errors.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toBeInstanceOf(ScriptError);
+    const kept = kr.hierarchicalCounter('broken', { resolutions: ['day'], buffer: { ms: 10 } });
+    await kept.incr(['a'], { at });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await expect(kept.flush()).rejects.toBeInstanceOf(ScriptError);
+    await expect(kept.flush()).resolves.toBeUndefined();
+    expect(errors).toHaveLength(1);
   });
 
   it('expires each slot at its end plus its retention, the list of children with the last of them', async () => {
