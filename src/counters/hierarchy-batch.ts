@@ -44,8 +44,9 @@ function nests(finer: SlotUnit, coarser: SlotUnit): boolean {
 /**
  * Increments merged in the process. Events are merged per leaf and minute as they come; when the
  * batch is written, the finest resolution is made from those and rolled up the tree level by level,
- * and each coarser resolution from a finer one that nests in it, so that each node and slot is one
- * cell and the work grows with cells, not with events x ancestors x resolutions.
+ * and each coarser resolution from the smallest finer one that nests in it (or from the events again
+ * when they hold fewer cells), so that each node and slot is one cell and the work grows with cells,
+ * not with events x ancestors x resolutions.
  */
 export class HierarchyBatch {
   readonly #events: CellTable;
@@ -86,7 +87,8 @@ export class HierarchyBatch {
     for (const r of order) {
       const unit = (first.slots[r] as ResolutionSlot).unit;
       const from = cells.size;
-      const source = ranges.find((done) => nests((first.slots[done.r] as ResolutionSlot).unit, unit));
+      // the events' cells are leaves only (their ancestors are rolled up again), a finer range holds every node
+      const source = ranges.filter((done) => nests((first.slots[done.r] as ResolutionSlot).unit, unit) && done.to - done.from < this.#events.size).sort((a, b) => a.to - a.from - (b.to - b.from))[0];
       if (source === undefined) this.#fromEvents(cells, r);
       else {
         // the coarser slot of each finer one, read off the minutes that hold both

@@ -42,10 +42,24 @@ export class JsonWriter {
     this.#buffer[this.#length++] = code;
   }
 
-  /** Appends a number's text (as String() writes it: the shortest exact form). */
+  /** Appends a number's text (as String() writes it: the shortest exact form; safe integers digit by digit). */
   number(x: number): void {
-    if (x >= 0 && x < 10 && x % 1 === 0) {
-      this.char(48 + x);
+    if (Number.isSafeInteger(x)) {
+      this.#room(17);
+      const buffer = this.#buffer;
+      let n = x;
+      if (n < 0) {
+        buffer[this.#length++] = 45; // '-'
+        n = -n;
+      }
+      let digits = 1;
+      for (let p = 10; p <= n; p *= 10) digits++;
+      let at = this.#length + digits;
+      this.#length = at;
+      do {
+        buffer[--at] = 48 + (n % 10);
+        n = Math.floor(n / 10);
+      } while (n > 0);
       return;
     }
     const text = String(x);
