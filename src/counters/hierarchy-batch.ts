@@ -74,15 +74,19 @@ export class HierarchyBatch {
     this.#events.add(this.#events.at(leaf, minute.index), by, id);
   }
 
-  /** Every node (up to the top) in every slot. */
-  #rollUp(): { cells: CellTable; slots: ResolutionSlot[] } {
-    const cells = this.#cells;
-    const slots: ResolutionSlot[] = [];
-    const minutes = [...this.#minutes.values()];
+  /**
+   * Every node (up to the top) in every slot, one resolution at a time: yields the range of cells
+   * each one added. Ranked resolutions come first (their writes cost the server most, so they are
+   * sent while the process builds the rest), finest first within each kind.
+   */
+  *#rollUp(cells: CellTable, minutes: readonly MinuteSlots[]): Generator<{ from: number; to: number }> {
     const first = minutes[0];
-    if (first === undefined) return { cells, slots };
-    for (const m of minutes) for (const slot of m.slots) slots[slot.index] = slot;
-    const order = first.slots.map((_, r) => r).sort((a, b) => FINENESS.indexOf((first.slots[a] as ResolutionSlot).unit) - FINENESS.indexOf((first.slots[b] as ResolutionSlot).unit));
+    if (first === undefined) return;
+    const rank = (r: number): number => {
+      const slot = first.slots[r] as ResolutionSlot;
+      return (slot.ranked ? 0 : FINENESS.length) + FINENESS.indexOf(slot.unit);
+    };
+    const order = first.slots.map((_, r) => r).sort((a, b) => rank(a) - rank(b));
     const ranges: { r: number; from: number; to: number }[] = [];
     for (const r of order) {
       const unit = (first.slots[r] as ResolutionSlot).unit;
@@ -97,8 +101,8 @@ export class HierarchyBatch {
         for (let j = source.from; j < source.to; j++) cells.merge(cells.at(cells.node[j] as PathNode, coarser[cells.slot(j)] as number), cells, j);
       }
       ranges.push({ r, from, to: cells.size });
+      yield { from, to: cells.size };
     }
-    return { cells, slots };
   }
 
   /** The cells of resolution r from the events: leaves first, then each level rolled into its parents. */
@@ -123,18 +127,31 @@ export class HierarchyBatch {
   }
 
   /**
-   * The writes per hash tag, as the add script reads them, yielded tag by tag (so that the first
-   * can be sent while the rest are built): per slot one 'v' op (ranked: the values of the tag's
+   * The writes per hash tag, as the add script reads them, yielded resolution by resolution and tag
+   * by tag (so that the first can be sent while the rest are rolled up and built): per slot one 'v' op (ranked: the values of the tag's
    * nodes in that slot, grouped by parent, with their rankings) or 'b' op (unranked: the values as
    * one JSON array), per node and slot one 'u'
    * op (ids) when counting unique ids, per parent one 'k' op (its children's segments); calls of at
    * most about 2,000 keys.
    */
   *writes(keys: HierarchyKeys, minMax: boolean): Generator<TagWrites> {
-    const { cells, slots } = this.#rollUp();
-    const coarsest = slots.reduce<SlotUnit | null>((c, slot) => (c === null || FINENESS.indexOf(slot.unit) > FINENESS.indexOf(c) ? slot.unit : c), null);
+    const cells = this.#cells;
+    const minutes = [...this.#minutes.values()];
+    const slots: ResolutionSlot[] = [];
+    for (const m of minutes) for (const slot of m.slots) slots[slot.index] = slot;
     // the list of children is kept as long as the longest-kept slot of the batch (0: one is kept for ever)
     const structureExpireAt = slots.reduce((e, slot) => (e === 0 || slot.expireAt === 0 ? 0 : Math.max(e, slot.expireAt)), -1);
+    let firstRange = true;
+    for (const { from, to } of this.#rollUp(cells, minutes)) {
+      // every node has a cell in each resolution: parents learn of their children from the first one
+      yield* this.#emit(keys, minMax, slots, from, to, firstRange ? structureExpireAt : null);
+      firstRange = false;
+    }
+  }
+
+  /** The writes of cells from..to (one resolution), per hash tag; with the lists of children when `structureExpireAt` is given. */
+  *#emit(keys: HierarchyKeys, minMax: boolean, slots: readonly ResolutionSlot[], from: number, to: number, structureExpireAt: number | null): Generator<TagWrites> {
+    const cells = this.#cells;
     const tags = new Map<string, TagGroup>();
     const groupOf = (tag: string): TagGroup => {
       let group = tags.get(tag);
@@ -142,7 +159,7 @@ export class HierarchyBatch {
       return group;
     };
     let [lastTag, lastSlot, lastParents] = ['', -1, new Map<PathNode | null, number[]>()];
-    for (let i = 0; i < cells.size; i++) {
+    for (let i = from; i < to; i++) {
       const node = cells.node[i] as PathNode;
       const slot = slots[cells.slot(i)] as ResolutionSlot;
       const parent = node.parent;
@@ -162,8 +179,7 @@ export class HierarchyBatch {
       members.push(i);
       const ids = cells.ids[i];
       if (ids !== undefined && ids.size > 0) groupOf(node.tag).unique.push({ key: keys.unique(node, slot.unit, slot.start), expireAt: slot.expireAt, ids });
-      // every node has a cell in each resolution: its parent learns of it from those of one
-      if (parent !== null && slot.unit === coarsest) {
+      if (parent !== null && structureExpireAt !== null) {
         const structure = groupOf(parent.tag).structure;
         let segments = structure.get(parent);
         if (segments === undefined) structure.set(parent, (segments = new Set()));
@@ -243,7 +259,7 @@ export class HierarchyBatch {
       for (const [parent, segments] of group.structure) {
         yield* room();
         w.keys.push(keys.structure(parent));
-        w.args.push('k', String(structureExpireAt), JSON.stringify([...segments]));
+        w.args.push('k', String(structureExpireAt ?? 0), JSON.stringify([...segments]));
       }
       if (w.keys.length > 0) yield w;
     }
