@@ -23,7 +23,7 @@ async function settled(calls: readonly Promise<unknown>[]): Promise<void> {
   if (failed !== undefined) throw failed.reason instanceof Error ? failed.reason : new Error('write failed', { cause: failed.reason });
 }
 
-/** Events merged per write round (a round is one script call per hash tag, two rounds in flight). */
+/** Events merged per write round (a round is one script call per hash tag and resolution, two rounds in flight). */
 const WRITE_BATCH = 100_000;
 const MINUTE = 60_000;
 /** Slots (and minutes) remembered before the tables start over, between batches. */
@@ -203,7 +203,7 @@ export class HierarchicalCounter {
     return slots;
   }
 
-  /** Sends the batches `next` builds (null: no more), one script call per hash tag each, the next built while two are in flight. */
+  /** Sends the batches `next` builds (null: no more), one script call per hash tag and resolution each, the next built while two are in flight. */
   async #write(next: () => HierarchyBatch | null): Promise<void> {
     const inFlight: Promise<void>[] = [];
     let failure: unknown = null;
