@@ -16,12 +16,7 @@ import { HierarchyKeys } from './keys.js';
 import type { Children, ChildrenOptions, CounterIncrement, HierarchicalCounterOptions, NodeValue, SlotValue } from './hierarchy-types.js';
 import { blobEntries, blobValue, childrenIn } from './hierarchy-values.js';
 import { hierarchyAddScript, hierarchyChildrenScript } from './scripts/index.generated.js';
-
-/** Waits for every call, then throws the first failure (none is left unawaited). */
-async function settled(calls: readonly Promise<unknown>[]): Promise<void> {
-  const failed = (await Promise.allSettled(calls)).find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failed !== undefined) throw failed.reason instanceof Error ? failed.reason : new Error('write failed', { cause: failed.reason });
-}
+import { settleAll } from './settle.js';
 
 /** Events merged per write round (a round is one script call per hash tag and resolution, two rounds in flight). */
 const WRITE_BATCH = 100_000;
@@ -213,15 +208,13 @@ export class HierarchicalCounter {
         const calls: Promise<unknown>[] = [];
         const { scripts } = this.#context;
         for (const { keys, args } of batch.writes(this.#keys, this.minMax)) calls.push(scripts.exec(Object.freeze({ ...scripts.plan(hierarchyAddScript, {}, {}), keys: Object.freeze(keys), args: Object.freeze(args) })));
-        inFlight.push(settled(calls));
+        inFlight.push(settleAll(calls, 'write'));
         if (inFlight.length >= 2) await inFlight.shift();
       }
     } catch (error) {
       failure = error;
     }
-    const rejected = (await Promise.allSettled(inFlight)).find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    const error: unknown = failure ?? rejected?.reason ?? null;
-    if (error !== null) throw error instanceof Error ? error : new Error('incrMany failed', { cause: error });
+    await settleAll(inFlight, 'incrMany', failure);
   }
 
   #unit(unit: SlotUnit, field = 'resolution'): SlotUnit {
@@ -252,6 +245,11 @@ export class HierarchicalCounter {
   /** A node's value from its field ("sum count[ min max]"; null: nothing counted). */
   #parse(value: string | null, unique: number | null): NodeValue {
     const [sum = 0, count = 0, min, max] = value === null ? [] : value.split(' ').map(Number);
+    return this.#value(sum, count, min, max, unique);
+  }
+
+  /** A node's value from its numbers (min and max only when both are known). */
+  #value(sum: number, count: number, min: number | undefined, max: number | undefined, unique: number | null): NodeValue {
     const out: { sum: number; count: number; min?: number; max?: number; unique?: number } = { sum, count };
     if (min !== undefined && max !== undefined) {
       out.min = min;
@@ -299,8 +297,8 @@ export class HierarchicalCounter {
     }
     const node = this.#tree.node(p);
     const unique = this.unique && starts.length > 0 ? await this.#context.client.pfcount(...starts.map((s) => this.#keys.unique(node, unit, s))) : null;
-    const out = this.#parse(`${String(sum)} ${String(count)}${count > 0 && this.minMax ? ` ${String(min)} ${String(max)}` : ''}`, unique);
-    return out;
+    const known = count > 0 && this.minMax;
+    return this.#value(sum, count, known ? min : undefined, known ? max : undefined, unique);
   }
 
   /**

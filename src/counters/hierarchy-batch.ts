@@ -33,7 +33,7 @@ const EMPTY_JSON = Buffer.from('""');
 /** Keys per script call, about (ioredis walks the keys of a call recursively on a cluster). */
 const KEYS_PER_CALL = 2_000;
 
-/** Finest first: a resolution is rolled up from the finest one before it that nests in it. */
+/** Resolutions, finest first (a resolution is rolled up from a finer one that nests in it). */
 const FINENESS: readonly SlotUnit[] = ['minute', 'hour', 'day', 'week', 'month', 'year'];
 
 /** Whether every slot of `finer` lies inside one slot of `coarser` (a week can straddle a month or a year). */

@@ -15,6 +15,7 @@ import { IdMap, checkedId, idText } from './id-map.js';
 import type { IdMapOptions } from './id-map.js';
 import { groupSlot, scratchKey, slotKey, universeKey } from './keys.js';
 import { addScript } from './scripts/index.generated.js';
+import { settleAll } from './settle.js';
 
 /** Options of a unique counter. */
 export interface UniqueCounterOptions {
@@ -210,9 +211,7 @@ export class UniqueCounter<Id extends string | number = number> {
       failure = error;
     }
     // nothing is left unawaited, whatever failed (numbering requested ahead included)
-    const rejected = (await Promise.allSettled([...inFlight, ...numbering])).find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    const error: unknown = failure ?? rejected?.reason ?? null;
-    if (error !== null) throw error instanceof Error ? error : new Error('addMany failed', { cause: error });
+    await settleAll([...inFlight, ...numbering], 'addMany', failure);
   }
 
   /** A new batch (slot keys are forgotten between batches only: a batch files its bits by the targets' indexes). */

@@ -35,6 +35,18 @@ local function parse(v)
   return tonumber(string.sub(v, 1, i - 1)), tonumber(string.sub(v, i + 1, j - 1)), tonumber(string.sub(v, j + 1, m - 1)), tonumber(string.sub(v, m + 1))
 end
 
+-- the merge of two values (min and max as far as known) and the merged sum
+local function merged(old, new)
+  local s1, c1, n1, x1 = parse(new)
+  local s0, c0, n0, x0 = parse(old)
+  local value = text(s0 + s1) .. ' ' .. text(c0 + c1)
+  if n1 then
+    if n0 then n1, x1 = math.min(n0, n1), math.max(x0, x1) end
+    value = value .. ' ' .. text(n1) .. ' ' .. text(x1)
+  end
+  return value, s0 + s1
+end
+
 -- sets the fields of group g that are not ranked, as sent (a new hash has nothing to merge with)
 local function setAsSent(hash, g)
   for i = 3, #g, 2 * CHUNK do redis.call('HSET', hash, unpack(g, i, math.min(i + 2 * CHUNK - 1, #g))) end
@@ -73,14 +85,7 @@ local function values(hash, groups, at, k)
       local value, v = g[i + 1], old[f]
       local sum
       if v then
-        local s1, c1, n1, x1 = parse(value)
-        local s0, c0, n0, x0 = parse(v)
-        sum = s0 + s1
-        value = text(sum) .. ' ' .. text(c0 + c1)
-        if n1 then
-          if n0 then n1, x1 = math.min(n0, n1), math.max(x0, x1) end
-          value = value .. ' ' .. text(n1) .. ' ' .. text(x1)
-        end
+        value, sum = merged(v, value)
       elseif rank then
         sum = tonumber(string.match(value, '^%S+'))
       end
@@ -114,11 +119,7 @@ local function blob(key, sent)
   for i = 1, #new, 2 do
     local j = at[new[i]]
     if j then
-      local s1, c1, n1, x1 = parse(new[i + 1])
-      local s0, c0, n0, x0 = parse(old[j])
-      local value = text(s0 + s1) .. ' ' .. text(c0 + c1)
-      if n1 and n0 then value = value .. ' ' .. text(math.min(n0, n1)) .. ' ' .. text(math.max(x0, x1)) end
-      old[j] = value
+      old[j] = merged(old[j], new[i + 1])
     else
       old[#old + 1] = new[i]
       old[#old + 1] = new[i + 1]
@@ -136,7 +137,7 @@ while a <= #ARGV do
     a = a + 3
   elseif op == 'b' then
     blob(KEYS[k], ARGV[a + 2])
-    if at > 0 then redis.call('PEXPIREAT', KEYS[k], at) end
+    expire(KEYS[k], at)
     k, a = k + 1, a + 3
   else
     local key, members = KEYS[k], cjson.decode(ARGV[a + 2])
