@@ -21,7 +21,8 @@ import { retention } from '../src/counters/analysis.js';
 import type { UniqueCounter } from '../src/counters/unique-counter.js';
 import { kickass } from '../src/kickass.js';
 import { seededRandom } from './data/random.js';
-import { makeRow, seconds } from './stats.js';
+import { lazyFreeDone, scanAll, usedMemory } from './server-info.js';
+import { makeRow, p50, seconds } from './stats.js';
 import type { BenchContext, BenchRow, BenchScenario } from './types.js';
 
 const EVENTS = 1_000_000;
@@ -66,24 +67,6 @@ function bitmapistKeys(tag: string, ms: number): string[] {
   const m = d.getUTCMonth() + 1;
   const week = Math.floor((Math.floor(ms / DAY) + 3) / 7);
   return [`${tag}:trackb_active_${String(y)}-${String(m)}`, `${tag}:trackb_active_W${String(week)}`, `${tag}:trackb_active_${String(y)}-${String(m)}-${String(d.getUTCDate())}`];
-}
-
-/** Waits until the server has freed what UNLINK handed to its background thread. */
-async function lazyFreeDone(raw: Redis): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (/lazyfree_pending_objects:0\b/.test(await raw.info('memory'))) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-async function usedMemory(raw: Redis): Promise<number> {
-  const info = await raw.info('memory');
-  return Number(/used_memory:(\d+)/.exec(info)?.[1] ?? 'NaN');
-}
-
-function p50(values: number[]): number {
-  values.sort((a, b) => a - b);
-  return values[Math.floor(values.length / 2)] as number;
 }
 
 /** redis-benchmark's pipelined SETBIT on the server (ops/s), or null without redis-benchmark. */
@@ -231,14 +214,5 @@ const scenario: BenchScenario = {
     return rows;
   },
 };
-
-async function* scanAll(raw: Redis, pattern: string): AsyncGenerator<string[]> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await raw.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-    cursor = next;
-    yield keys;
-  } while (cursor !== '0');
-}
 
 export default scenario;

@@ -17,7 +17,8 @@ import { Redis } from 'ioredis';
 import type { HierarchicalCounter } from '../src/counters/hierarchical-counter.js';
 import { kickass } from '../src/kickass.js';
 import { seededRandom } from './data/random.js';
-import { makeRow, seconds } from './stats.js';
+import { keysMatching, usedMemory } from './server-info.js';
+import { makeRow, p50, seconds } from './stats.js';
 import type { BenchContext, BenchRow, BenchScenario } from './types.js';
 
 const EVENTS = 1_000_000;
@@ -77,22 +78,6 @@ function naiveSlot(unit: string, ms: number): number {
   return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
 }
 
-async function usedMemory(raw: Redis): Promise<number> {
-  for (let i = 0; i < 50 && Number(/lazyfree_pending_objects:(\d+)/.exec(await raw.info('memory'))?.[1] ?? 0) > 0; i++) await new Promise((r) => setTimeout(r, 20));
-  return Number(/used_memory:(\d+)/.exec(await raw.info('memory'))?.[1] ?? 0);
-}
-
-async function keysMatching(raw: Redis, pattern: string): Promise<string[]> {
-  const out: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, keys] = await raw.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-    cursor = next;
-    out.push(...keys);
-  } while (cursor !== '0');
-  return out;
-}
-
 /** Cells held: the fields of every hash matching the pattern. */
 async function cells(raw: Redis, pattern: string): Promise<number> {
   let n = 0;
@@ -105,11 +90,6 @@ async function counterCells(raw: Redis, tagPattern: string): Promise<number> {
   let n = await cells(raw, `${tagPattern}:v:*`);
   for (const key of await keysMatching(raw, `${tagPattern}:b:*`)) n += (JSON.parse((await raw.get(key)) ?? '[]') as unknown[]).length / 2;
   return n;
-}
-
-function p50(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] as number;
 }
 
 async function load(counter: HierarchicalCounter, w: Workload, events: number): Promise<number> {

@@ -9,6 +9,12 @@ export function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? upper : (sorted[mid - 1]! + upper) / 2;
 }
 
+/** The p50 of a non-empty list of latencies: the upper middle value, one that was measured. */
+export function p50(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] as number;
+}
+
 /** Smallest and largest value of a non-empty list. */
 export function spread(values: readonly number[]): { min: number; max: number } {
   if (values.length === 0) throw new Error('spread of an empty list');
