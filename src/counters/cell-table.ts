@@ -21,8 +21,8 @@ export class CellTable {
   #count = new Float64Array(1024);
   #min = new Float64Array(1024);
   #max = new Float64Array(1024);
-  // index: cell number + 1 per bucket (0: empty)
-  #buckets = new Int32Array(2048);
+  // index: per bucket, cell number + 1 (0: empty), node id, slot (side by side: one memory access per probe)
+  #buckets = new Int32Array(2048 * 3);
   #shift = 32 - 11;
   #size = 0;
 
@@ -32,7 +32,7 @@ export class CellTable {
   reset(): void {
     this.#buckets.fill(0);
     this.#size = 0;
-    this.node.length = 0;
+    // the node array keeps its length (growing it again batch after batch cost more than the stale references)
     this.ids.length = 0;
   }
 
@@ -61,20 +61,21 @@ export class CellTable {
     return this.#max[i] as number;
   }
 
-  /** The cell of (node, slot), made empty when new; `created` tells which. */
+  /** The cell of (node, slot), made empty when new (the table grows by one then). */
   at(node: PathNode, slot: number): number {
-    const mask = this.#buckets.length - 1;
-    let b = bucketOf(node.id, slot, this.#shift);
+    const buckets = this.#buckets;
+    const mask = (1 << (32 - this.#shift)) - 1;
+    const id = node.id;
+    let b = bucketOf(id, slot, this.#shift);
     for (;;) {
-      const held = this.#buckets[b] as number;
+      const held = buckets[b * 3] as number;
       if (held === 0) break;
-      const i = held - 1;
-      if (this.#nodeId[i] === node.id && this.#slot[i] === slot) return i;
+      if (buckets[b * 3 + 1] === id && buckets[b * 3 + 2] === slot) return held - 1;
       b = (b + 1) & mask;
     }
     const i = this.#size++;
     if (i === this.#slot.length) this.#grow();
-    this.node.push(node);
+    this.node[i] = node;
     if (this.unique) this.ids[i] = new Set();
     this.#slot[i] = slot;
     this.#nodeId[i] = node.id;
@@ -82,8 +83,12 @@ export class CellTable {
     this.#count[i] = 0;
     this.#min[i] = Number.POSITIVE_INFINITY;
     this.#max[i] = Number.NEGATIVE_INFINITY;
-    if (this.#size * 2 > this.#buckets.length) this.#rehash();
-    else this.#buckets[b] = i + 1;
+    if (this.#size * 2 > mask + 1) this.#rehash();
+    else {
+      buckets[b * 3] = i + 1;
+      buckets[b * 3 + 1] = id;
+      buckets[b * 3 + 2] = slot;
+    }
     return i;
   }
 
@@ -125,12 +130,15 @@ export class CellTable {
 
   #rehash(): void {
     const buckets = new Int32Array(this.#buckets.length * 2);
-    const mask = buckets.length - 1;
     this.#shift--;
+    const mask = (1 << (32 - this.#shift)) - 1;
     for (let i = 0; i < this.#size; i++) {
-      let b = bucketOf(this.#nodeId[i] as number, this.#slot[i] as number, this.#shift);
-      while (buckets[b] !== 0) b = (b + 1) & mask;
-      buckets[b] = i + 1;
+      const [id, slot] = [this.#nodeId[i] as number, this.#slot[i] as number];
+      let b = bucketOf(id, slot, this.#shift);
+      while (buckets[b * 3] !== 0) b = (b + 1) & mask;
+      buckets[b * 3] = i + 1;
+      buckets[b * 3 + 1] = id;
+      buckets[b * 3 + 2] = slot;
     }
     this.#buckets = buckets;
   }

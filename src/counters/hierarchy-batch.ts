@@ -30,6 +30,9 @@ export interface TagWrites {
 const [QUOTE, SPACE, COMMA, OPEN, CLOSE] = ['"', ' ', ',', '[', ']'].map((c) => c.charCodeAt(0)) as [number, number, number, number, number];
 const EMPTY_JSON = Buffer.from('""');
 
+/** Where every batch writes its payloads (views of its chunks stay valid: it never writes over a payload taken). */
+const json = new JsonWriter();
+
 /** Keys per script call, about (ioredis walks the keys of a call recursively on a cluster). */
 const KEYS_PER_CALL = 2_000;
 
@@ -79,7 +82,7 @@ export class HierarchyBatch {
    * each one added. Ranked resolutions come first (their writes cost the server most, so they are
    * sent while the process builds the rest), finest first within each kind.
    */
-  *#rollUp(cells: CellTable, minutes: readonly MinuteSlots[]): Generator<{ from: number; to: number }> {
+  *#rollUp(cells: CellTable, minutes: readonly MinuteSlots[], slotCount: number): Generator<{ from: number; to: number }> {
     const first = minutes[0];
     if (first === undefined) return;
     const rank = (r: number): number => {
@@ -93,10 +96,10 @@ export class HierarchyBatch {
       const from = cells.size;
       // the events' cells are leaves only (their ancestors are rolled up again), a finer range holds every node
       const source = ranges.filter((done) => nests((first.slots[done.r] as ResolutionSlot).unit, unit) && done.to - done.from < this.#events.size).sort((a, b) => a.to - a.from - (b.to - b.from))[0];
-      if (source === undefined) this.#fromEvents(cells, r);
+      if (source === undefined) this.#fromEvents(cells, minutes, r);
       else {
         // the coarser slot of each finer one, read off the minutes that hold both
-        const coarser: number[] = [];
+        const coarser = new Int32Array(slotCount);
         for (const m of minutes) coarser[(m.slots[source.r] as ResolutionSlot).index] = (m.slots[r] as ResolutionSlot).index;
         for (let j = source.from; j < source.to; j++) cells.merge(cells.at(cells.node[j] as PathNode, coarser[cells.slot(j)] as number), cells, j);
       }
@@ -106,13 +109,16 @@ export class HierarchyBatch {
   }
 
   /** The cells of resolution r from the events: leaves first, then each level rolled into its parents. */
-  #fromEvents(cells: CellTable, r: number): void {
+  #fromEvents(cells: CellTable, minutes: readonly MinuteSlots[], r: number): void {
     const events = this.#events;
+    // the slot of resolution r of each minute the events are filed under
+    const slotOf = new Int32Array(minutes.reduce((n, m) => Math.max(n, m.index + 1), 0));
+    for (const m of minutes) slotOf[m.index] = (m.slots[r] as ResolutionSlot).index;
     const byDepth: number[][] = [];
     for (let j = 0; j < events.size; j++) {
       const leaf = events.node[j] as PathNode;
       const before = cells.size;
-      const i = cells.at(leaf, ((this.#minutes.get(events.slot(j)) as MinuteSlots).slots[r] as ResolutionSlot).index);
+      const i = cells.at(leaf, slotOf[events.slot(j)] as number);
       if (i === before) (byDepth[leaf.path.length] ??= []).push(i);
       cells.merge(i, events, j);
     }
@@ -142,7 +148,7 @@ export class HierarchyBatch {
     // the list of children is kept as long as the longest-kept slot of the batch (0: one is kept for ever)
     const structureExpireAt = slots.reduce((e, slot) => (e === 0 || slot.expireAt === 0 ? 0 : Math.max(e, slot.expireAt)), -1);
     let firstRange = true;
-    for (const { from, to } of this.#rollUp(cells, minutes)) {
+    for (const { from, to } of this.#rollUp(cells, minutes, slots.length)) {
       // every node has a cell in each resolution: parents learn of their children from the first one
       yield* this.#emit(keys, minMax, slots, from, to, firstRange ? structureExpireAt : null);
       firstRange = false;
@@ -153,40 +159,60 @@ export class HierarchyBatch {
   *#emit(keys: HierarchyKeys, minMax: boolean, slots: readonly ResolutionSlot[], from: number, to: number, structureExpireAt: number | null): Generator<TagWrites> {
     const cells = this.#cells;
     const tags = new Map<string, TagGroup>();
-    const groupOf = (tag: string): TagGroup => {
+    const tagGroup = (tag: string): TagGroup => {
       let group = tags.get(tag);
       if (group === undefined) tags.set(tag, (group = { values: new Map(), unique: [], structure: new Map() }));
       return group;
     };
-    let [lastTag, lastSlot, lastParents] = ['', -1, new Map<PathNode | null, number[]>()];
+    // each cell's value group (ranked: per parent and slot, the top alone; unranked: per tag and slot),
+    // found by a number made of the group's owner and the slot: a million cells make a million lookups
+    const numbers = new Map<number, number>();
+    const groups: ValueGroup[] = [];
+    const groupOf = new Int32Array(to - from);
+    let [lastKey, last] = [-1, -1];
     for (let i = from; i < to; i++) {
       const node = cells.node[i] as PathNode;
-      const slot = slots[cells.slot(i)] as ResolutionSlot;
+      const s = cells.slot(i);
+      const slot = slots[s] as ResolutionSlot;
       const parent = node.parent;
-      // cells of one tag and slot tend to come together: the last group found is tried first
-      let parents = lastParents;
-      if (node.valueTag !== lastTag || slot.index !== lastSlot) {
-        const bySlot = groupOf(node.valueTag).values;
-        const found = bySlot.get(slot.index);
-        parents = found ?? new Map<PathNode | null, number[]>();
-        if (found === undefined) bySlot.set(slot.index, parents);
-        [lastTag, lastSlot, lastParents] = [node.valueTag, slot.index, parents];
+      const owner = slot.ranked ? (parent === null ? 0 : parent.id + 1) : node.valueTagId + 1;
+      const key = owner * slots.length + s;
+      if (key !== lastKey) {
+        let n = numbers.get(key);
+        if (n === undefined) {
+          numbers.set(key, (n = groups.length));
+          const group: ValueGroup = { parent: slot.ranked ? parent : null, start: 0, size: 0 };
+          groups.push(group);
+          const bySlot = tagGroup(node.valueTag).values;
+          const list = bySlot.get(s);
+          if (list === undefined) bySlot.set(s, [group]);
+          else list.push(group);
+        }
+        [lastKey, last] = [key, n];
       }
-      // unranked: one group per hash, whatever the parents
-      const group = slot.ranked ? parent : null;
-      let members = parents.get(group);
-      if (members === undefined) parents.set(group, (members = []));
-      members.push(i);
+      groupOf[i - from] = last;
+      (groups[last] as ValueGroup).size++;
       const ids = cells.ids[i];
-      if (ids !== undefined && ids.size > 0) groupOf(node.tag).unique.push({ key: keys.unique(node, slot.unit, slot.start), expireAt: slot.expireAt, ids });
+      if (ids !== undefined && ids.size > 0) tagGroup(node.tag).unique.push({ key: keys.unique(node, slot.unit, slot.start), expireAt: slot.expireAt, ids });
       if (parent !== null && structureExpireAt !== null) {
-        const structure = groupOf(parent.tag).structure;
+        const structure = tagGroup(parent.tag).structure;
         let segments = structure.get(parent);
         if (segments === undefined) structure.set(parent, (segments = new Set()));
         segments.add(node.segment);
       }
     }
-    const json = new JsonWriter();
+    // the cells in group order (a counting sort)
+    let offset = 0;
+    for (const group of groups) {
+      group.start = offset;
+      offset += group.size;
+      group.size = 0;
+    }
+    const ordered = new Int32Array(to - from);
+    for (let i = from; i < to; i++) {
+      const group = groups[groupOf[i - from] as number] as ValueGroup;
+      ordered[group.start + group.size++] = i;
+    }
     // a cell's value as the script reads it: "sum count[ min max]"
     const value = (i: number): void => {
       json.char(QUOTE);
@@ -208,20 +234,21 @@ export class HierarchyBatch {
         yield w;
         w = { keys: [], args: [] };
       };
-      for (const [index, parents] of group.values) {
+      for (const [index, list] of group.values) {
         yield* room();
         const slot = slots[index] as ResolutionSlot;
-        const unranked = parents.get(null);
         json.reset();
         json.char(OPEN);
-        if (!slot.ranked && unranked !== undefined) {
-          // [field, value, field, value, ...]
-          unranked.forEach((i, n) => {
-            if (n > 0) json.char(COMMA);
+        if (!slot.ranked) {
+          // [field, value, field, value, ...] (one group: the tag's)
+          const { start, size } = list[0] as ValueGroup;
+          for (let k = start; k < start + size; k++) {
+            const i = ordered[k] as number;
+            if (k > start) json.char(COMMA);
             json.raw((cells.node[i] as PathNode).fieldJson);
             json.char(COMMA);
             value(i);
-          });
+          }
           json.char(CLOSE);
           w.keys.push(keys.blob(tag, slot.unit, slot.start));
           w.args.push('b', String(slot.expireAt), json.take());
@@ -229,25 +256,23 @@ export class HierarchyBatch {
         }
         // [[prefix, ranked, field or segment, value, ...], ...]
         w.keys.push(keys.values(tag, slot.unit, slot.start));
-        let first = true;
-        for (const [parent, members] of parents) {
-          const ranked = slot.ranked && parent !== null;
-          if (ranked) w.keys.push(keys.ranking(parent, slot.unit, slot.start));
-          if (!first) json.char(COMMA);
-          first = false;
+        list.forEach(({ parent, start, size }, n) => {
+          if (parent !== null) w.keys.push(keys.ranking(parent, slot.unit, slot.start));
+          if (n > 0) json.char(COMMA);
           json.char(OPEN);
-          json.raw(ranked ? parent.childPrefixJson : EMPTY_JSON);
+          json.raw(parent !== null ? parent.childPrefixJson : EMPTY_JSON);
           json.char(COMMA);
-          json.number(ranked ? 1 : 0);
-          for (const i of members) {
+          json.number(parent !== null ? 1 : 0);
+          for (let k = start; k < start + size; k++) {
+            const i = ordered[k] as number;
             const node = cells.node[i] as PathNode;
             json.char(COMMA);
-            json.raw(ranked ? node.segmentJson : node.fieldJson);
+            json.raw(parent !== null ? node.segmentJson : node.fieldJson);
             json.char(COMMA);
             value(i);
           }
           json.char(CLOSE);
-        }
+        });
         json.char(CLOSE);
         w.args.push('v', String(slot.expireAt), json.take());
       }
@@ -266,9 +291,17 @@ export class HierarchyBatch {
   }
 }
 
+/** Cells of one value group: ranked, a parent's children in a slot (null: the top alone); unranked, a tag's nodes in a slot. */
+interface ValueGroup {
+  readonly parent: PathNode | null;
+  /** Where its cells start in the ordered list. */
+  start: number;
+  size: number;
+}
+
 /** What a batch writes in one hash tag: values per slot and parent, ids per node and slot, children per parent. */
 interface TagGroup {
-  readonly values: Map<number, Map<PathNode | null, number[]>>;
+  readonly values: Map<number, ValueGroup[]>;
   readonly unique: { key: string; expireAt: number; ids: Set<string> }[];
   readonly structure: Map<PathNode, Set<string>>;
 }

@@ -56,6 +56,10 @@ export class PathNode {
   readonly tag: string;
   /** The hash tag of its own value (its parent's tag; the top slot for the top). */
   readonly valueTag: string;
+  /** The id of the node whose tag `tag` is (its root's, 0 for the top): a number per tag, for a batch to group cells by. */
+  readonly tagId: number;
+  /** The id of the node whose tag `valueTag` is. */
+  readonly valueTagId: number;
 
   constructor(
     /** Unique in its tree (a batch merges cells by it). */
@@ -71,6 +75,8 @@ export class PathNode {
     this.childPrefix = parent === null || parent.parent === null ? '' : this.field;
     this.tag = parent === null ? tagOf(null) : parent.parent === null ? tagOf(segment) : parent.tag;
     this.valueTag = parent === null ? this.tag : parent.tag;
+    this.tagId = parent === null ? id : parent.parent === null ? id : parent.tagId;
+    this.valueTagId = parent === null ? id : parent.tagId;
   }
 
   #fieldJson: Buffer | null = null;

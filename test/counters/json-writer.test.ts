@@ -35,4 +35,23 @@ describe('JsonWriter', () => {
     expect(first.toString()).toBe(long.toString());
     expect(writer.take().toString()).toBe('7');
   });
+
+  it('keeps every payload taken intact while later ones fill and outgrow its chunks (property)', () => {
+    const writer = new JsonWriter();
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.string({ maxLength: 3000 }), fc.nat(70_000), fc.boolean()), { maxLength: 60 }), (pieces) => {
+        const taken: [Buffer, string][] = [];
+        for (const [text, repeat, abandon] of pieces) {
+          writer.reset();
+          const bytes = jsonBytes(text.repeat(1 + (repeat % 400)));
+          writer.raw(bytes);
+          // a payload started and never taken is dropped by the next reset
+          if (abandon) continue;
+          taken.push([writer.take(), bytes.toString()]);
+        }
+        for (const [payload, expected] of taken) expect(payload.toString()).toBe(expected);
+      }),
+      { numRuns: 40, seed: 3 },
+    );
+  });
 });

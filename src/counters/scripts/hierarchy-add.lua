@@ -53,7 +53,8 @@ local function setAsSent(hash, g)
 end
 
 local function values(hash, groups, at, k)
-  if redis.call('EXISTS', hash) == 0 then
+  local new = redis.call('EXISTS', hash) == 0
+  if new then
     local ranked = {}
     for _, g in ipairs(groups) do
       if g[2] == 1 then ranked[#ranked + 1] = g else setAsSent(hash, g) end
@@ -67,8 +68,9 @@ local function values(hash, groups, at, k)
       if ranked then fields[#fields + 1] = prefix .. #g[i] .. ':' .. g[i] else fields[#fields + 1] = g[i] end
     end
   end
+  -- a new hash holds nothing to merge with
   local old = {}
-  for i = 1, #fields, CHUNK do
+  for i = 1, new and 0 or #fields, CHUNK do
     local got = redis.call('HMGET', hash, unpack(fields, i, math.min(i + CHUNK - 1, #fields)))
     for j = 1, #got do old[i + j - 1] = got[j] end
   end
