@@ -1,3 +1,5 @@
+import { Cache } from './cache/cache.js';
+import type { CacheOptions } from './cache/cache-types.js';
 import { closeClient, openConnection } from './core/connection.js';
 import { HierarchicalCounter } from './counters/hierarchical-counter.js';
 import type { HierarchicalCounterOptions } from './counters/hierarchy-types.js';
@@ -128,7 +130,18 @@ export class Kickass {
     return counter;
   }
 
-  /** Closes what this instance opened: generators' leases and counters' buffers (written first), then the connection if kickass created it. */
+  /**
+   * An expiring object cache: `kr.cache({ namespace: 'users', ttl: '5m', grace: '1h', l1: { max: 10_000 } })`,
+   * then `getOrSet({ key, factory, tags })`.
+   */
+  cache(options: CacheOptions): Cache {
+    this.#assertOpen();
+    const cache = new Cache(this.context, options);
+    this.#closers.add(() => cache.close());
+    return cache;
+  }
+
+  /** Closes what this instance opened: generators' leases, counters' buffers (written first) and caches' buses, then the connection if kickass created it. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;

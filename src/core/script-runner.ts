@@ -91,6 +91,18 @@ export class ScriptRunner {
     }
   }
 
+  /** Runs a plan, its bulk replies as Buffers (binary values come back byte for byte). */
+  async execBuffers(plan: ScriptPlan, errors?: ScriptErrorMap): Promise<unknown> {
+    this.#assertUsable();
+    const invoke = this.#invoker(this.#client, plan.script, 'Buffer');
+    this.#notify(plan);
+    try {
+      return await invoke(...callArgs(plan));
+    } catch (error) {
+      throw toKickassError(error, plan, errors);
+    }
+  }
+
   /**
    * Runs many plans in pipelines: one pipeline on a single server, one per slot on a cluster (sent
    * concurrently). Each result is the reply or the typed error of that call; one failure does not
@@ -178,14 +190,16 @@ export class ScriptRunner {
     this.#defined.add(script.commandName);
   }
 
-  #invoker(client: RedisClient, script: AnyScript): ScriptInvoker {
-    const known = this.#invokers.get(script.commandName);
+  /** The client's method of a script (`suffix` 'Buffer': the variant ioredis defines that replies with Buffers). */
+  #invoker(client: RedisClient, script: AnyScript, suffix: '' | 'Buffer' = ''): ScriptInvoker {
+    const name = script.commandName + suffix;
+    const known = this.#invokers.get(name);
     if (known) return known;
     this.#define(script);
-    const method = (client as unknown as Record<string, ScriptInvoker | undefined>)[script.commandName];
+    const method = (client as unknown as Record<string, ScriptInvoker | undefined>)[name];
     if (typeof method !== 'function') throw new ScriptError(script.commandName, 'could not be defined on the client');
     const bound = method.bind(client);
-    this.#invokers.set(script.commandName, bound);
+    this.#invokers.set(name, bound);
     return bound;
   }
 }
