@@ -1,5 +1,6 @@
 // The tour: `npm run demo`. Uses REDIS_URL when set, else starts a throwaway redis-server on a free
 // port and stops it at the end. All keys live under a random prefix and are deleted afterwards.
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { RedisServer } from '../harness/redis-server.js';
 import { createRequire } from 'node:module';
@@ -217,6 +218,31 @@ async function main(): Promise<void> {
     const noon = (await views.series(['fr', 'idf', 'paris'], 'hour', day + 3 * 3_600_000, day + 6 * 3_600_000)).map((s) => s.sum);
     show('fr > idf > paris, hourly sums 12:00-15:00 Paris time', noon);
 
+    section('Cache: read-through, a tag invalidation, and a stampede of 1,000 cold reads from 4 processes');
+    const users = kr.cache({ namespace: 'users', ttl: '5m', grace: '1h', l1: { max: 10_000 } });
+    let loads = 0;
+    const loadUser = async (id: number): Promise<Record<string, unknown>> => {
+      loads++;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      return { id, name: 'Ada', since: new Date('2024-02-29T12:00:00Z'), visits: 2n ** 64n, roles: new Set(['admin', 'editor']), prefs: new Map([['theme', 'dark']]) };
+    };
+    const timed = async (what: string, read: () => Promise<unknown>): Promise<unknown> => {
+      const started = performance.now();
+      const value = await read();
+      show(what, `${(performance.now() - started).toFixed(2)} ms, factory runs so far: ${String(loads)}`);
+      return value;
+    };
+    const readUser = (): Promise<unknown> => users.getOrSet({ key: 'user:1', tags: ['team:7'], factory: () => loadUser(1) });
+    await timed('first read (a miss: the factory runs)', readUser);
+    await timed('second read (from the L1)', readUser);
+    const cached = (await timed('100 concurrent reads', () => Promise.all(Array.from({ length: 100 }, readUser)).then((all) => all[0]))) as Record<string, unknown>;
+    show("types survive (Date, BigInt, Set, Map)", `${(cached.since as Date).toISOString()}, ${String(cached.visits)}, ${String([...(cached.roles as Set<string>)])}, ${String((cached.prefs as Map<string, string>).get("theme"))}`);
+    await users.invalidateTags(['team:7']);
+    await timed("after invalidateTags(['team:7'])", readUser);
+    show('stats', users.stats());
+    const stampede = await crossProcessStampede(url, prefix);
+    show('4 processes x 250 cold reads, 50 ms factory', `factory runs ${String(stampede.runs)}, every read answered, slowest ${stampede.slowest.toFixed(0)} ms`);
+
     section('Durations and codecs');
     show("parseDuration('1h30m')", parseDuration('1h30m'));
     show('formatDuration(90061001)', formatDuration(90061001));
@@ -239,6 +265,40 @@ async function main(): Promise<void> {
     if (server) await server.stop();
   }
   console.log(`\n${bold('Done.')} Keys under ${prefix} were removed${server ? ' and the throwaway server stopped' : ''}.`);
+}
+
+/** Starts 4 processes (bench/cache-worker.ts) that read one cold key 250 times each at once; the factory counts its runs in Redis. */
+async function crossProcessStampede(url: string, prefix: string): Promise<{ runs: number; slowest: number }> {
+  const workers = Array.from({ length: 4 }, () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/cache-worker.ts', '--lib', 'ours', '--url', url, '--prefix', prefix, '--name', 'stampede', '--key', 'cold'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.setEncoding('utf8');
+    const line = (start: string): Promise<string> =>
+      new Promise((resolve, reject) => {
+        const look = (): void => {
+          const found = out.split('\n').find((l, i, all) => i < all.length - 1 && l.startsWith(start));
+          if (found !== undefined) resolve(found);
+        };
+        child.stdout.on('data', (chunk: string) => {
+          out += chunk;
+          look();
+        });
+        child.on('close', (code) => {
+          reject(new Error(`cache worker exited with ${String(code)}`));
+        });
+      });
+    return { child, ready: line('ready'), result: line('{') };
+  });
+  await Promise.all(workers.map((w) => w.ready));
+  for (const w of workers) w.child.stdin.write('go\n');
+  const results = (await Promise.all(workers.map((w) => w.result))).map((l) => JSON.parse(l) as { slowest: number; answered: number });
+  if (results.some((r) => r.answered !== 250)) throw new Error('a stampede read did not get the value');
+  const kr = kickass({ connection: url, prefix });
+  try {
+    return { runs: Number(await kr.client.get(`{${prefix}:stampede}:factory-runs`)), slowest: Math.max(...results.map((r) => r.slowest)) };
+  } finally {
+    await kr.close();
+  }
 }
 
 async function cleanUp(url: string, prefix: string): Promise<void> {

@@ -221,23 +221,27 @@ export class Cache {
    * stale value is served and refreshed in the background (or after `timeouts.soft`, or when the
    * factory fails).
    */
-  async getOrSet<T>(options: GetOrSetOptions<T>): Promise<T> {
-    const given: unknown = options;
-    if (typeof given !== 'object' || given === null) throw new InvalidArgumentError('options', 'must be { key, factory }');
-    const key = options.key;
-    if (this.#local !== null && typeof key === 'string') {
-      const held = this.#local.get(key);
-      if (held !== undefined) return this.#hit(key, 'l1', held.value) as T;
+  getOrSet<T>(options: GetOrSetOptions<T>): Promise<T> {
+    // not an async function: a hit costs no extra promise hops (errors still come as rejections)
+    try {
+      const given: unknown = options;
+      if (typeof given !== 'object' || given === null) throw new InvalidArgumentError('options', 'must be { key, factory }');
+      const key = options.key;
+      if (this.#local !== null && typeof key === 'string') {
+        const held = this.#local.get(key);
+        if (held !== undefined) return Promise.resolve(this.#hit(key, 'l1', held.value) as T);
+      }
+      const flight = this.#flights.get(key);
+      if (flight !== undefined) return flight as Promise<T>;
+      checkKey(key);
+      if (typeof options.factory !== 'function') throw new InvalidArgumentError('factory', 'must be a function');
+      this.#assertOpen();
+      const promise = this.#resolve(key, entrySettings(this.#settings.defaults, options), options.factory).finally(() => this.#flights.delete(key));
+      this.#flights.set(key, promise);
+      return promise;
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
-    const flight = this.#flights.get(key);
-    if (flight !== undefined) return flight as Promise<T>;
-    checkKey(key);
-    if (typeof options.factory !== 'function') throw new InvalidArgumentError('factory', 'must be a function');
-    this.#assertOpen();
-    const settings = entrySettings(this.#settings.defaults, options);
-    const promise = this.#resolve(key, settings, options.factory).finally(() => this.#flights.delete(key));
-    this.#flights.set(key, promise);
-    return promise;
   }
 
   /** A memoized `fn`: each call is `getOrSet` of the key `options.key` makes of its arguments. */
@@ -257,6 +261,7 @@ export class Cache {
     await this.#bus.close();
   }
 
+  /** Reads, loads or waits for `key`. */
   async #resolve<T>(key: string, settings: EntrySettings, factory: GetOrSetOptions<T>['factory']): Promise<T> {
     const encoded = this.#keys.encode(key);
     const deadline = settings.hard > 0 ? performance.now() + settings.hard : Number.POSITIVE_INFINITY;

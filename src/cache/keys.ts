@@ -50,7 +50,7 @@ export class CacheKeys {
     return `${this.#tags[p] as string}:e:${encoded}`;
   }
 
-  /** An entry's lease (a string: the loading process's token). */
+  /** An entry's lease (a string: the loading process's token; the read script derives it from the entry's key, see cache-read.lua). */
   lease(p: number, encoded: string): string {
     return `${this.#tags[p] as string}:l:${encoded}`;
   }

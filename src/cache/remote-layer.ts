@@ -20,7 +20,23 @@ export interface ReadResult {
   readonly versions: readonly string[] | null;
 }
 
-const [BAR, COLON] = [124, 58];
+const [BAR, COLON, ZERO, NEWLINE] = [124, 58, 48, 10];
+
+/** Where an entry's payload starts, after its header "A<soft>|<count>|<tags>\n". */
+export function payloadOffset(entry: Buffer): number {
+  const bar = entry.indexOf(BAR, 1);
+  // no tags: "|0|\n"
+  if (entry[bar + 1] === ZERO && entry[bar + 2] === BAR) return bar + 4;
+  let pos = entry.indexOf(BAR, bar + 1) + 1;
+  const count = Number(entry.toString('latin1', bar + 1, pos - 1));
+  for (let i = 0; i < count; i++) {
+    const colon = entry.indexOf(COLON, pos);
+    const end = colon + 1 + Number(entry.toString('latin1', pos, colon));
+    pos = entry.indexOf(BAR, end + 1) + 1;
+  }
+  if (entry[pos] !== NEWLINE) throw new Error('cache entry header is malformed');
+  return pos + 1;
+}
 
 /** The tags an entry was written with, read off its header ("A<soft>|<count>|<bytes>:<tag> <version>|...\n"). */
 export function entryTags(entry: Buffer): string[] {
@@ -49,7 +65,7 @@ interface PendingRead {
 }
 
 /** Entries per read call at most. */
-const READS_PER_CALL = 256;
+const READS_PER_CALL = 16;
 
 /** Rejects with CacheUnavailableError when `promise` has not settled within `ms`. */
 export async function withTimeout<T>(promise: Promise<T>, ms: number, operation: string): Promise<T> {
@@ -114,13 +130,13 @@ export class RemoteLayer {
 
   async #send(p: number, reads: readonly PendingRead[]): Promise<void> {
     const { scripts } = this.context;
-    const plan = scripts.plan(cacheReadScript, { tags: this.keys.versions(p), tokens: this.keys.tokens(p) }, {});
+    const plan = scripts.plan(cacheReadScript, { tags: this.keys.versions(p), tokens: this.keys.tokens(p) }, { lease: this.leaseMs });
     const keys = [...plan.keys];
-    const args: string[] = [];
-    const lease = String(this.leaseMs);
+    const args = [...plan.args];
     for (const read of reads) {
-      keys.push(this.keys.entry(p, read.encoded), this.keys.lease(p, read.encoded));
-      args.push(read.load ? 'o' : 'g', lease, String(read.tags.length), ...read.tags);
+      keys.push(this.keys.entry(p, read.encoded));
+      if (read.tags.length === 0) args.push(read.load ? 'o0' : 'g0');
+      else args.push(`${read.load ? 'o' : 'g'}${String(read.tags.length)}`, ...read.tags);
     }
     let reply: unknown[];
     try {
@@ -130,18 +146,15 @@ export class RemoteLayer {
       return;
     }
     reads.forEach((read, i) => {
-      const at = i * 6;
-      const status = reply[at] as 0 | 1 | 2;
-      const value = reply[at + 3] as Buffer | null;
-      const versions = reply[at + 5];
-      read.resolve({
-        status,
-        left: reply[at + 1] as number,
-        payload: value === null ? null : value.subarray(reply[at + 2] as number),
-        entry: value,
-        lease: reply[at + 4] as number,
-        versions: Array.isArray(versions) ? versions.map(String) : null,
-      });
+      const head = reply[2 * i];
+      const entry = reply[2 * i + 1] as Buffer | null;
+      const payload = entry === null ? null : entry.subarray(payloadOffset(entry));
+      if (typeof head === 'number') {
+        read.resolve({ status: 1, left: head, payload, entry, lease: 0, versions: null });
+        return;
+      }
+      const [status, left, lease, versions] = head as [0 | 2, number, number, Buffer[] | 0];
+      read.resolve({ status, left, payload, entry, lease, versions: Array.isArray(versions) ? versions.map(String) : null });
     });
   }
 

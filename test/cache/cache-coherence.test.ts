@@ -18,10 +18,10 @@ describe.each(TOPOLOGIES)('cache L1 coherence on %s', (topology) => {
     await writer.set('k', 0);
     await caches.received(reader, 1);
     const base = reader.stats().busMessages;
-    let done = false;
+    const state = { done: false };
     let reads = 0;
     const reading = (async () => {
-      while (!done) {
+      while (!state.done) {
         // each set sends one message: a read that starts after m messages must see value >= m
         const seen = reader.stats().busMessages - base;
         const value = (await reader.get<number>('k')) as number;
@@ -36,7 +36,7 @@ describe.each(TOPOLOGIES)('cache L1 coherence on %s', (topology) => {
       if (i % 7 === 0) await new Promise((resolve) => setImmediate(resolve));
     }
     await caches.received(reader, base + 300);
-    done = true;
+    state.done = true;
     await reading;
     expect(await reader.get('k')).toBe(300);
     expect(reads).toBeGreaterThan(50);

@@ -90,9 +90,10 @@ describe.each(TOPOLOGIES)('cache loads on %s', (topology) => {
     await sleep(90);
     expect(await cache.getOrSet({ key: 'n', factory: nothing.factory })).toBeNull();
     expect(nothing.runs).toBe(2);
-    const absent = counting(undefined, 1);
-    expect(await cache.getOrSet({ key: 'u', factory: absent.factory })).toBeUndefined();
-    expect(await cache.getOrSet({ key: 'u', factory: absent.factory })).toBeUndefined();
+    const absent = counting<unknown>(undefined, 1);
+    const first: unknown = await cache.getOrSet({ key: 'u', factory: absent.factory });
+    const second: unknown = await cache.getOrSet({ key: 'u', factory: absent.factory });
+    expect([first, second]).toEqual([undefined, undefined]);
     expect(absent.runs).toBe(2);
     expect(await cache.has('u')).toBe(false);
   });
@@ -128,7 +129,7 @@ describe.each(TOPOLOGIES)('cache loads on %s', (topology) => {
     cache.on('miss', () => events.push('miss'));
     cache.on('factory', (e) => events.push(`factory ${String(e.ok)}`));
     let calls = 0;
-    const square = cache.wrap(async (n: number) => (calls++, n * n), { key: (n) => `sq:${String(n)}`, ttl: '1m' });
+    const square = cache.wrap((n: number) => (calls++, Promise.resolve(n * n)), { key: (n) => `sq:${String(n)}`, ttl: '1m' });
     expect(await square(3)).toBe(9);
     expect(await square(3)).toBe(9);
     expect(await square(4)).toBe(16);

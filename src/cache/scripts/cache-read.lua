@@ -2,22 +2,26 @@
 -- entry it found missing or stale. An entry is "A<soft expiry ms>|<tag count>|<tag bytes>:<tag>
 -- <version>|...\n<payload>": fresh until its soft expiry, stale (served in grace) from then until
 -- the key expires, and missing when the version of one of its tags changed since it was written.
--- Per entry, ARGV holds its mode ('g' a read, 'o' a read for a load), the lease's ms, the number
--- of the load's tags and the tags (a load gets their versions, to write them with its value).
+-- After ARGV[1], per entry: its mode and the number of the load's tags ('g0' a read, 'o<n>' a read
+-- for a load with n tags), then the tags (a load gets their versions, to write them with its value).
+-- A lease key is its entry's key with ':l:' for the ':e:' after the hash tag (same tag, same slot:
+-- derived here so that a read sends one key per entry).
 -- KEYS[1] tags: the partition's hash of tag versions (a tag not in it is at version 0)
 -- KEYS[2] tokens: the partition's counter of lease tokens
--- KEYS[3..] entries: per entry, its key, then its lease's key
--- returns unknown: per entry 6 values: status (0 missing, 1 fresh, 2 stale), soft ms left, the payload's 0-based offset, the stored value (or nil), the lease (a token taken, 0 none, or minus the ms left on another's), the versions of the load's tags (or 0)
+-- KEYS[3..] entries: the entries' keys
+-- ARGV[1] lease: ms a lease taken lasts
+-- returns unknown: per entry 2 values: a fresh entry's soft ms left (at least 1) and its stored value; else { status (0 missing, 2 stale), soft ms left, the lease (a token taken, 0 none, or minus the ms left on another's), the versions of the load's tags (or 0) } and the stored value (nil when missing)
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
 local out = {}
-local a = 1
-for k = 3, #KEYS, 2 do
-  local mode, leaseMs, count = ARGV[a], ARGV[a + 1], tonumber(ARGV[a + 2])
+local leaseMs = ARGV[1]
+local a = 2
+for k = 3, #KEYS do
+  local load, count = string.byte(ARGV[a]) == 111, tonumber(string.sub(ARGV[a], 2))
   local wanted = {}
-  for i = 1, count do wanted[i] = ARGV[a + 2 + i] end
-  a = a + 3 + count
-  local status, left, offset, value = 0, 0, 0, false
+  for i = 1, count do wanted[i] = ARGV[a + i] end
+  a = a + 1 + count
+  local status, left, value = 0, 0, false
   local v = redis.call('GET', KEYS[k])
   if v then
     local bar = string.find(v, '|', 2, true)
@@ -46,31 +50,31 @@ for k = 3, #KEYS, 2 do
     if valid then
       left = soft - now
       status = left > 0 and 1 or 2
-      -- pos is the 1-based position of the '\n' that ends the header: the payload's 0-based offset
-      offset = pos
       value = v
     end
   end
   local lease = 0
-  if mode == 'o' and status ~= 1 then
-    local held = redis.call('PTTL', KEYS[k + 1])
+  if load and status ~= 1 then
+    local close = string.find(KEYS[k], '}', 1, true)
+    local key = string.sub(KEYS[k], 1, close) .. ':l:' .. string.sub(KEYS[k], close + 4)
+    local held = redis.call('PTTL', key)
     if held > 0 then
       lease = -held
     else
       lease = redis.call('INCR', KEYS[2])
-      redis.call('SET', KEYS[k + 1], lease, 'PX', leaseMs)
+      redis.call('SET', key, lease, 'PX', leaseMs)
     end
   end
   local versions = 0
-  if mode == 'o' and count > 0 then
+  if load and count > 0 then
     versions = redis.call('HMGET', KEYS[1], unpack(wanted))
     for i = 1, count do versions[i] = versions[i] or '0' end
   end
-  out[#out + 1] = status
-  out[#out + 1] = left
-  out[#out + 1] = offset
+  if status == 1 then
+    out[#out + 1] = left
+  else
+    out[#out + 1] = { status, left, lease, versions }
+  end
   out[#out + 1] = value
-  out[#out + 1] = lease
-  out[#out + 1] = versions
 end
 return out
