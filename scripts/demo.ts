@@ -241,7 +241,7 @@ async function main(): Promise<void> {
     await timed("after invalidateTags(['team:7'])", readUser);
     show('stats', users.stats());
     const stampede = await crossProcessStampede(url, prefix);
-    show('4 processes x 250 cold reads, 50 ms factory', `factory runs ${String(stampede.runs)}, every read answered, slowest ${stampede.slowest.toFixed(0)} ms`);
+    show('4 processes x 250 cold reads', `50 ms factory ran ${String(stampede.runs)} time(s), every read answered, slowest ${stampede.slowest.toFixed(0)} ms`);
 
     section('Durations and codecs');
     show("parseDuration('1h30m')", parseDuration('1h30m'));
