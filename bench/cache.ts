@@ -15,24 +15,18 @@
  * keeps its keys under one hash tag (ours: 1 partition; theirs: their key prefix), and ours also
  * with 3 partitions (spread over the masters: smaller batches per script call).
  */
-import { spawn } from 'node:child_process';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Cluster, Redis } from 'ioredis';
+import { Redis } from 'ioredis';
 import { openCache } from './cache-libs.js';
 import type { BenchCache, CacheLib } from './cache-libs.js';
+import { stampede } from './cache-stampede.js';
 import { makeRow } from './stats.js';
 import type { BenchContext, BenchRow, BenchScenario } from './types.js';
 
-const HERE = dirname(fileURLToPath(import.meta.url));
 const KEYS = 10_000;
 const CONCURRENCY = 64;
 const HITS: Record<CacheLib, number> = { ours: 100_000, 'cache-manager': 100_000, bentocache: 30_000 };
 const L1_KEYS = 1_000;
 const L1_HITS: Record<CacheLib, number> = { ours: 1_000_000, bentocache: 200_000, 'cache-manager': 0 };
-const PROCESSES = 4;
-const PER_PROCESS = 250;
-const FACTORY_MS = 50;
 
 /** The cached object of key i. */
 function user(i: number): Record<string, unknown> {
@@ -111,44 +105,6 @@ async function rawGets(url: string, prefix: string, name: string): Promise<numbe
     const keys = Array.from({ length: KEYS }, (_, i) => `{${prefix}:${name}raw}:user:${String(i)}`);
     for (let i = 0; i < KEYS; i += 1000) await raw.mset(...keys.slice(i, i + 1000).flatMap((k, j) => [k, JSON.stringify(user(i + j))]));
     return await concurrentRate(HITS.ours, KEYS, async (i) => JSON.parse((await raw.get(keys[i] as string)) ?? 'null') as unknown);
-  } finally {
-    raw.disconnect();
-  }
-}
-
-/** Runs the stampede: factory runs in all and the slowest answer in ms. */
-async function stampede(lib: CacheLib, url: string, prefix: string, name: string): Promise<{ runs: number; slowest: number }> {
-  const n = `${name}${lib}`;
-  const workers = Array.from({ length: PROCESSES }, () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(HERE, 'cache-worker.ts'), '--lib', lib, '--url', url, '--prefix', prefix, '--name', n, '--key', 'cold', '--count', String(PER_PROCESS), '--factory-ms', String(FACTORY_MS)], { cwd: resolve(HERE, '..'), stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.setEncoding('utf8');
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (chunk: string) => (err += chunk));
-    const lineStarting = (start: string): Promise<string> =>
-      new Promise((resolveLine, rejectLine) => {
-        const look = (): void => {
-          const line = out.split('\n').find((l, i, all) => i < all.length - 1 && l.startsWith(start));
-          if (line !== undefined) resolveLine(line);
-        };
-        child.stdout.on('data', (chunk: string) => {
-          out += chunk;
-          look();
-        });
-        child.on('close', (code) => {
-          rejectLine(new Error(`cache-worker ${lib} exited (${String(code)}):\n${err}`));
-        });
-      });
-    return { child, ready: lineStarting('ready'), result: lineStarting('{') };
-  });
-  await Promise.all(workers.map((w) => w.ready));
-  for (const w of workers) w.child.stdin.write('go\n');
-  const results = (await Promise.all(workers.map((w) => w.result))).map((line) => JSON.parse(line) as { slowest: number; answered: number });
-  if (results.some((r) => r.answered !== PER_PROCESS)) throw new Error(`${lib}: not every stampede call got the factory's value`);
-  const raw = url.startsWith('redis+cluster://') ? new Cluster(url.slice('redis+cluster://'.length).split(',').map((hp) => ({ host: hp.slice(0, hp.lastIndexOf(':')), port: Number(hp.slice(hp.lastIndexOf(':') + 1)) }))) : new Redis(url);
-  try {
-    return { runs: Number(await raw.get(`{${prefix}:${n}}:factory-runs`)), slowest: Math.max(...results.map((r) => r.slowest)) };
   } finally {
     raw.disconnect();
   }

@@ -1,6 +1,5 @@
 // The tour: `npm run demo`. Uses REDIS_URL when set, else starts a throwaway redis-server on a free
 // port and stops it at the end. All keys live under a random prefix and are deleted afterwards.
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { RedisServer } from '../harness/redis-server.js';
 import { createRequire } from 'node:module';
@@ -9,6 +8,7 @@ import { QuerySyntaxError, createAnalyzer, foldSuggestion, parseTextQuery } from
 import { and, funnel, not, retention } from '../src/counters/index.js';
 import { debianPackages } from '../bench/data/debian-packages.js';
 import { seededRandom } from '../bench/data/random.js';
+import { stampede as runStampede } from '../bench/cache-stampede.js';
 
 interface City {
   readonly cityId: number;
@@ -240,7 +240,7 @@ async function main(): Promise<void> {
     await users.invalidateTags(['team:7']);
     await timed("after invalidateTags(['team:7'])", readUser);
     show('stats', users.stats());
-    const stampede = await crossProcessStampede(url, prefix);
+    const stampede = await runStampede('ours', url, prefix, 'stampede');
     show('4 processes x 250 cold reads', `50 ms factory ran ${String(stampede.runs)} time(s), every read answered, slowest ${stampede.slowest.toFixed(0)} ms`);
 
     section('Durations and codecs');
@@ -265,40 +265,6 @@ async function main(): Promise<void> {
     if (server) await server.stop();
   }
   console.log(`\n${bold('Done.')} Keys under ${prefix} were removed${server ? ' and the throwaway server stopped' : ''}.`);
-}
-
-/** Starts 4 processes (bench/cache-worker.ts) that read one cold key 250 times each at once; the factory counts its runs in Redis. */
-async function crossProcessStampede(url: string, prefix: string): Promise<{ runs: number; slowest: number }> {
-  const workers = Array.from({ length: 4 }, () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/cache-worker.ts', '--lib', 'ours', '--url', url, '--prefix', prefix, '--name', 'stampede', '--key', 'cold'], { stdio: ['pipe', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.setEncoding('utf8');
-    const line = (start: string): Promise<string> =>
-      new Promise((resolve, reject) => {
-        const look = (): void => {
-          const found = out.split('\n').find((l, i, all) => i < all.length - 1 && l.startsWith(start));
-          if (found !== undefined) resolve(found);
-        };
-        child.stdout.on('data', (chunk: string) => {
-          out += chunk;
-          look();
-        });
-        child.on('close', (code) => {
-          reject(new Error(`cache worker exited with ${String(code)}`));
-        });
-      });
-    return { child, ready: line('ready'), result: line('{') };
-  });
-  await Promise.all(workers.map((w) => w.ready));
-  for (const w of workers) w.child.stdin.write('go\n');
-  const results = (await Promise.all(workers.map((w) => w.result))).map((l) => JSON.parse(l) as { slowest: number; answered: number });
-  if (results.some((r) => r.answered !== 250)) throw new Error('a stampede read did not get the value');
-  const kr = kickass({ connection: url, prefix });
-  try {
-    return { runs: Number(await kr.client.get(`{${prefix}:stampede}:factory-runs`)), slowest: Math.max(...results.map((r) => r.slowest)) };
-  } finally {
-    await kr.close();
-  }
 }
 
 async function cleanUp(url: string, prefix: string): Promise<void> {

@@ -1,0 +1,53 @@
+/** The cache stampede across OS processes, shared by bench/cache.ts and the demo. */
+import { spawn } from 'node:child_process';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Cluster, Redis } from 'ioredis';
+import type { CacheLib } from './cache-libs.js';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const PROCESSES = 4;
+const PER_PROCESS = 250;
+const FACTORY_MS = 50;
+
+/**
+ * The stampede: 4 processes (bench/cache-worker.ts) each make 250 concurrent getOrSet calls of one
+ * cold key at once (a 50 ms factory that counts its runs in Redis). Returns the factory runs in all
+ * and the slowest answer in ms.
+ */
+export async function stampede(lib: CacheLib, url: string, prefix: string, name: string): Promise<{ runs: number; slowest: number }> {
+  const n = `${name}${lib}`;
+  const workers = Array.from({ length: PROCESSES }, () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(HERE, 'cache-worker.ts'), '--lib', lib, '--url', url, '--prefix', prefix, '--name', n, '--key', 'cold', '--count', String(PER_PROCESS), '--factory-ms', String(FACTORY_MS)], { cwd: resolve(HERE, '..'), stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.setEncoding('utf8');
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (chunk: string) => (err += chunk));
+    const lineStarting = (start: string): Promise<string> =>
+      new Promise((resolveLine, rejectLine) => {
+        const look = (): void => {
+          const line = out.split('\n').find((l, i, all) => i < all.length - 1 && l.startsWith(start));
+          if (line !== undefined) resolveLine(line);
+        };
+        child.stdout.on('data', (chunk: string) => {
+          out += chunk;
+          look();
+        });
+        child.on('close', (code) => {
+          rejectLine(new Error(`cache-worker ${lib} exited (${String(code)}):\n${err}`));
+        });
+      });
+    return { child, ready: lineStarting('ready'), result: lineStarting('{') };
+  });
+  await Promise.all(workers.map((w) => w.ready));
+  for (const w of workers) w.child.stdin.write('go\n');
+  const results = (await Promise.all(workers.map((w) => w.result))).map((line) => JSON.parse(line) as { slowest: number; answered: number });
+  if (results.some((r) => r.answered !== PER_PROCESS)) throw new Error(`${lib}: not every stampede call got the factory's value`);
+  const raw = url.startsWith('redis+cluster://') ? new Cluster(url.slice('redis+cluster://'.length).split(',').map((hp) => ({ host: hp.slice(0, hp.lastIndexOf(':')), port: Number(hp.slice(hp.lastIndexOf(':') + 1)) }))) : new Redis(url);
+  try {
+    return { runs: Number(await raw.get(`{${prefix}:${n}}:factory-runs`)), slowest: Math.max(...results.map((r) => r.slowest)) };
+  } finally {
+    raw.disconnect();
+  }
+}
