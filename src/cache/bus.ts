@@ -8,8 +8,10 @@ export interface BusListener {
   received(): void;
   /** Another process set ('s') or deleted ('d') keys, or its load gave a lease up without a value ('r'). */
   keys(op: 's' | 'd' | 'r', keys: readonly string[]): void;
-  /** The namespace was cleared, or messages may have been missed: nothing in the process can be trusted. */
+  /** The namespace was cleared, or messages may have been missed (a resubscription): nothing held in the process can be trusted. */
   reset(): void;
+  /** The connection went down: messages stop until it is back (then reset() comes). */
+  down(): void;
 }
 
 /** Sequence numbers remembered per key and per tag before they are forgotten together. */
@@ -154,7 +156,7 @@ export class CacheBus {
     if (!this.#ready) return;
     this.#ready = false;
     this.#floor = Number.MAX_SAFE_INTEGER;
-    this.listener.reset();
+    this.listener.down();
   }
 
   #receive(message: string): void {

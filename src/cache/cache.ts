@@ -69,6 +69,10 @@ export class Cache {
           this.#local?.clear();
           for (const key of [...this.#waiters.keys()]) this.#wake(key);
         },
+        // the L1 is kept (unused but as a fallback while Redis fails) until the bus is back
+        down: () => {
+          for (const key of [...this.#waiters.keys()]) this.#wake(key);
+        },
       },
       (error) => {
         this.#error('bus', error);
@@ -121,7 +125,8 @@ export class Cache {
         } catch (error) {
           if (!this.#settings.failOpen) throw error;
           this.#error('read', error, key);
-          return undefined;
+          const held = this.#local?.fallback(key);
+          return held === undefined ? undefined : (this.#hit(key, 'l1', held.value) as T);
         }
         if (found.status !== 1) {
           this.#miss(key);
@@ -273,6 +278,8 @@ export class Cache {
       } catch (error) {
         if (!this.#settings.failOpen) throw error;
         this.#error('read', error, key);
+        const held = this.#local?.fallback(key);
+        if (held !== undefined) return this.#hit(key, 'l1', held.value) as T;
         return this.#load(key, settings, factory, null, undefined);
       }
       if (found.status === 1) {

@@ -12,9 +12,10 @@ interface LocalEntry {
 
 /**
  * The L1: an LRU of deserialized values in front of Redis (values are served by reference, not
- * copied). It only holds and serves values while the bus is up; a value is dropped when another
- * process sets or deletes its key or invalidates one of its tags, and never stored when such a
- * message came while its read was in flight.
+ * copied). It only takes and serves values while the bus is up (while it is down, values held are
+ * only a fallback for reads Redis fails, and they all go once the bus is back); a value is dropped
+ * when another process sets or deletes its key or invalidates one of its tags, and never stored
+ * when such a message came while its read was in flight.
  */
 export class LocalLayer {
   readonly #lru: LRUCache<string, LocalEntry>;
@@ -38,6 +39,15 @@ export class LocalLayer {
       return undefined;
     }
     return entry;
+  }
+
+  /**
+   * The value held for `key` when fresh, even while the bus is down: what a read may fall back to
+   * when Redis fails (nobody can change Redis then; messages missed before the failure are the risk).
+   */
+  fallback(key: string): LocalEntry | undefined {
+    const entry = this.#lru.get(key);
+    return entry !== undefined && entry.freshUntil > performance.now() ? entry : undefined;
   }
 
   /** Holds a value fresh for `freshMs`, unless something about its key or tags came since `seq`. */
