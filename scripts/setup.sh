@@ -1,7 +1,7 @@
 #!/bin/sh
 # Makes a fresh Debian/Ubuntu checkout ready for `npm run demo`, `npm test` and `npm run bench`:
-# installs npm packages when missing or stale, and redis-server (>= 7) with apt-get when missing and
-# running as root. Otherwise it stops with one sentence that says what to run.
+# installs npm packages when missing or stale, redis-server (>= 7) and, for the tests, mariadb-server
+# with apt-get when missing and running as root. Otherwise it stops with one sentence that says what to run.
 set -e
 cd "$(dirname "$0")/.."
 
@@ -37,6 +37,21 @@ version=$("$server" --version | sed -n 's/.* v=\([0-9]*\)\..*/\1/p')
 if [ -z "$version" ] || [ "$version" -lt 7 ]; then
   echo "kickass-redis needs redis-server 7 or newer (found $("$server" --version | cut -d' ' -f3)): install Redis 7+ and set REDIS_SERVER_BIN to it, then run this command again." >&2
   exit 1
+fi
+
+# The sync tests start a private MariaDB (a temp datadir with a ROW binlog): its server, install
+# script and client must be installed (they are not started as services by this script).
+if [ "$1" = "test" ] && [ -z "$MYSQL_URL" ]; then
+  if ! command -v mariadb-install-db >/dev/null 2>&1 || ! command -v mariadb >/dev/null 2>&1 || { ! command -v mariadbd >/dev/null 2>&1 && [ ! -x /usr/sbin/mariadbd ]; }; then
+    if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+      echo "setup: installing mariadb-server with apt-get" >&2
+      apt-get update -qq >&2
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mariadb-server mariadb-client >&2
+    else
+      echo "MariaDB is not installed: run 'sudo apt-get install -y mariadb-server mariadb-client' (the sync tests start their own server), then run this command again." >&2
+      exit 1
+    fi
+  fi
 fi
 
 # The search bench reads Debian's long package descriptions (apt's English translations, which

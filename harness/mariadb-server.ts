@@ -1,0 +1,114 @@
+import { spawn, spawnSync } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from './free-port.js';
+import { waitFor } from './redis-server.js';
+
+const children = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of children) child.kill('SIGKILL');
+});
+
+/** The MariaDB server binary: $MARIADB_SERVER_BIN or mariadbd from PATH (Debian: /usr/sbin). */
+export function mariadbServerBinary(): string {
+  return process.env.MARIADB_SERVER_BIN ?? (spawnSync('sh', ['-c', 'command -v mariadbd || command -v /usr/sbin/mariadbd']).stdout.toString().trim() || 'mariadbd');
+}
+
+/** Runs a SQL text with the mariadb client against a server; returns its tab-separated output. */
+export function mariadbQuery(port: number, sql: string, database = ''): string {
+  const result = spawnSync('mariadb', ['--no-defaults', '-h', '127.0.0.1', '-P', String(port), '-u', 'root', '--batch', '--skip-column-names', '-e', sql, ...(database === '' ? [] : [database])], { encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`mariadb: ${result.stderr.trim() || `exit ${String(result.status)}`}`);
+  return result.stdout;
+}
+
+/**
+ * A private MariaDB server the harness starts for the sync tests: a temp datadir, a free loopback
+ * port, a ROW binlog with FULL row metadata and GTIDs (what the sync needs), root without a
+ * password on 127.0.0.1 only.
+ */
+export class MariaDbServer {
+  readonly host = '127.0.0.1';
+  readonly port: number;
+  readonly dir: string;
+  #child: ChildProcess | undefined;
+  #exited: Promise<void> = Promise.resolve();
+
+  private constructor(port: number) {
+    this.port = port;
+    this.dir = mkdtempSync(join(tmpdir(), `kr-mariadb-${String(port)}-`));
+  }
+
+  /** Creates the datadir, starts the server and waits until it answers a query. */
+  static async start(): Promise<MariaDbServer> {
+    const server = new MariaDbServer(await freePort());
+    const user = process.getuid?.() === 0 ? ['--user=root'] : [];
+    const install = spawnSync('mariadb-install-db', ['--no-defaults', `--datadir=${join(server.dir, 'data')}`, '--auth-root-authentication-method=normal', '--skip-test-db', ...user], { encoding: 'utf8' });
+    if (install.status !== 0) throw new Error(`mariadb-install-db failed: ${install.stderr.trim()}`);
+    await server.#spawn();
+    return server;
+  }
+
+  /** `mysql://root@127.0.0.1:<port>/`. */
+  get url(): string {
+    return `mysql://root@${this.host}:${String(this.port)}/`;
+  }
+
+  /** Runs SQL with the mariadb client (tab-separated rows). */
+  query(sql: string, database = ''): string {
+    return mariadbQuery(this.port, sql, database);
+  }
+
+  async #spawn(): Promise<void> {
+    const user = process.getuid?.() === 0 ? ['--user=root'] : [];
+    const child = spawn(
+      mariadbServerBinary(),
+      [
+        '--no-defaults',
+        `--datadir=${join(this.dir, 'data')}`,
+        `--socket=${join(this.dir, 'mariadb.sock')}`,
+        `--pid-file=${join(this.dir, 'mariadb.pid')}`,
+        `--port=${String(this.port)}`,
+        '--bind-address=127.0.0.1',
+        '--skip-name-resolve',
+        `--log-bin=${join(this.dir, 'binlog')}`,
+        '--binlog-format=ROW',
+        '--binlog-row-metadata=FULL',
+        '--binlog-row-image=FULL',
+        '--server-id=1',
+        '--log-slave-updates=1',
+        '--innodb-buffer-pool-size=64M',
+        '--innodb-log-file-size=48M',
+        ...user,
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    let stderr = '';
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (chunk: string) => {
+      stderr = (stderr + chunk).slice(-4000);
+    });
+    children.add(child);
+    this.#child = child;
+    this.#exited = new Promise((resolve) => {
+      child.once('exit', () => {
+        children.delete(child);
+        resolve();
+      });
+    });
+    let exited = false;
+    void this.#exited.then(() => (exited = true));
+    await waitFor(`mariadbd on port ${String(this.port)}`, () => {
+      if (exited) throw new Error(`mariadbd exited: ${stderr}`);
+      return Promise.resolve(this.query('SELECT 1').trim() === '1');
+    }, 60_000, 100);
+  }
+
+  /** Stops the server (SIGTERM, a clean shutdown) and removes its directory. */
+  async stop(): Promise<void> {
+    this.#child?.kill('SIGTERM');
+    await this.#exited;
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
