@@ -18,7 +18,7 @@ export function mariadbServerBinary(): string {
 
 /** Runs a SQL text with the mariadb client against a server; returns its tab-separated output. */
 export function mariadbQuery(port: number, sql: string, database = ''): string {
-  const result = spawnSync('mariadb', ['--no-defaults', '-h', '127.0.0.1', '-P', String(port), '-u', 'root', '--batch', '--skip-column-names', '-e', sql, ...(database === '' ? [] : [database])], { encoding: 'utf8' });
+  const result = spawnSync('mariadb', ['--no-defaults', '--default-character-set=utf8mb4', '-h', '127.0.0.1', '-P', String(port), '-u', 'root', '--batch', '--skip-column-names', '-e', sql, ...(database === '' ? [] : [database])], { encoding: 'utf8' });
   if (result.status !== 0) throw new Error(`mariadb: ${result.stderr.trim() || `exit ${String(result.status)}`}`);
   return result.stdout;
 }
@@ -34,6 +34,7 @@ export class MariaDbServer {
   readonly dir: string;
   #child: ChildProcess | undefined;
   #exited: Promise<void> = Promise.resolve();
+  #log = '';
 
   private constructor(port: number) {
     this.port = port;
@@ -48,6 +49,11 @@ export class MariaDbServer {
     if (install.status !== 0) throw new Error(`mariadb-install-db failed: ${install.stderr.trim()}`);
     await server.#spawn();
     return server;
+  }
+
+  /** The last lines the server logged. */
+  get log(): string {
+    return this.#log;
   }
 
   /** `mysql://root@127.0.0.1:<port>/`. */
@@ -84,10 +90,9 @@ export class MariaDbServer {
       ],
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );
-    let stderr = '';
     child.stderr.setEncoding('utf8');
     child.stderr.on('data', (chunk: string) => {
-      stderr = (stderr + chunk).slice(-4000);
+      this.#log = (this.#log + chunk).slice(-20_000);
     });
     children.add(child);
     this.#child = child;
@@ -100,7 +105,7 @@ export class MariaDbServer {
     let exited = false;
     void this.#exited.then(() => (exited = true));
     await waitFor(`mariadbd on port ${String(this.port)}`, () => {
-      if (exited) throw new Error(`mariadbd exited: ${stderr}`);
+      if (exited) throw new Error(`mariadbd exited: ${this.#log.slice(-4000)}`);
       return Promise.resolve(this.query('SELECT 1').trim() === '1');
     }, 60_000, 100);
   }
