@@ -36,14 +36,17 @@ export class MariaDbServer {
   #exited: Promise<void> = Promise.resolve();
   #log = '';
 
-  private constructor(port: number) {
+  private constructor(
+    port: number,
+    readonly extraArgs: readonly string[],
+  ) {
     this.port = port;
     this.dir = mkdtempSync(join(tmpdir(), `kr-mariadb-${String(port)}-`));
   }
 
-  /** Creates the datadir, starts the server and waits until it answers a query. */
-  static async start(): Promise<MariaDbServer> {
-    const server = new MariaDbServer(await freePort());
+  /** Creates the datadir, starts the server (`extraArgs` after the harness's own, so they win) and waits until it answers a query. */
+  static async start(extraArgs: readonly string[] = []): Promise<MariaDbServer> {
+    const server = new MariaDbServer(await freePort(), extraArgs);
     const user = process.getuid?.() === 0 ? ['--user=root'] : [];
     const install = spawnSync('mariadb-install-db', ['--no-defaults', `--datadir=${join(server.dir, 'data')}`, '--auth-root-authentication-method=normal', '--skip-test-db', ...user], { encoding: 'utf8' });
     if (install.status !== 0) throw new Error(`mariadb-install-db failed: ${install.stderr.trim()}`);
@@ -87,6 +90,7 @@ export class MariaDbServer {
         '--innodb-buffer-pool-size=64M',
         '--innodb-log-file-size=48M',
         ...user,
+        ...this.extraArgs,
       ],
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );
