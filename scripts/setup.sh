@@ -41,7 +41,7 @@ fi
 
 # The sync tests start a private MariaDB (a temp datadir with a ROW binlog): its server, install
 # script and client must be installed (they are not started as services by this script).
-if [ "$1" = "test" ] && [ -z "$MYSQL_URL" ]; then
+if [ "$1" = "test" ]; then
   if ! command -v mariadb-install-db >/dev/null 2>&1 || ! command -v mariadb >/dev/null 2>&1 || { ! command -v mariadbd >/dev/null 2>&1 && [ ! -x /usr/sbin/mariadbd ]; }; then
     if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
       echo "setup: installing mariadb-server with apt-get" >&2
