@@ -8,7 +8,7 @@ import type { CacheEvents, CacheOptions, CacheStats, EntryOptions, GetOrSetOptio
 import { CacheValueTooLargeError, FactoryTimeoutError } from './errors.js';
 import { CacheKeys } from './keys.js';
 import { LocalLayer } from './local-layer.js';
-import { RemoteLayer, entryTags } from './remote-layer.js';
+import { RemoteLayer } from './remote-layer.js';
 import type { ReadResult } from './remote-layer.js';
 import { msgpackSerializer } from './serializer.js';
 import type { CacheSerializer } from './serializer.js';
@@ -67,11 +67,11 @@ export class Cache {
         },
         reset: () => {
           this.#local?.clear();
-          for (const key of [...this.#waiters.keys()]) this.#wake(key);
+          this.#wakeAll();
         },
         // the L1 is kept (unused but as a fallback while Redis fails) until the bus is back
         down: () => {
-          for (const key of [...this.#waiters.keys()]) this.#wake(key);
+          this.#wakeAll();
         },
       },
       (error) => {
@@ -132,9 +132,7 @@ export class Cache {
           this.#miss(key);
           return undefined;
         }
-        const value = this.#decode(key, found.payload as Buffer);
-        this.#fill(key, value, found, seq);
-        return this.#hit(key, 'redis', value) as T;
+        return this.#fresh(key, found, seq) as T;
       }),
     );
   }
@@ -282,11 +280,7 @@ export class Cache {
         if (held !== undefined) return this.#hit(key, 'l1', held.value) as T;
         return this.#load(key, settings, factory, null, undefined);
       }
-      if (found.status === 1) {
-        const value = this.#decode(key, found.payload as Buffer) as T;
-        this.#fill(key, value, found, seq);
-        return this.#hit(key, 'redis', value) as T;
-      }
+      if (found.status === 1) return this.#fresh(key, found, seq) as T;
       const stale = found.status === 2 ? (this.#decode(key, found.payload as Buffer) as T) : undefined;
       if (found.status === 0) this.#miss(key);
       if (found.lease > 0) return this.#load(key, settings, factory, { token: String(found.lease), versions: found.versions }, stale, found.status === 2);
@@ -321,6 +315,11 @@ export class Cache {
       set.delete(waiter.wake);
       if (set.size === 0 && this.#waiters.get(key) === set) this.#waiters.delete(key);
     }
+  }
+
+  /** Wakes every waiter (they read again, and wait on the lease's end when the bus is down). */
+  #wakeAll(): void {
+    for (const key of [...this.#waiters.keys()]) this.#wake(key);
   }
 
   #wake(key: string): void {
@@ -445,10 +444,11 @@ export class Cache {
     }
   }
 
-  /** Keeps a value read from Redis in the L1 (with the tags its entry carries, so that their invalidation drops it). */
-  #fill(key: string, value: unknown, found: ReadResult, seq: number): void {
-    if (this.#local === null || found.entry === null) return;
-    this.#local.set(key, value, found.left, entryTags(found.entry), seq);
+  /** A fresh value read from Redis: decoded, kept in the L1 (with its entry's tags, so that their invalidation drops it), counted. */
+  #fresh(key: string, found: ReadResult, seq: number): unknown {
+    const value = this.#decode(key, found.payload as Buffer);
+    this.#local?.set(key, value, found.left, found.tags, seq);
+    return this.#hit(key, 'redis', value);
   }
 
   #hit(key: string, layer: 'l1' | 'redis', value: unknown): unknown {

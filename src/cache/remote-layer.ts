@@ -12,8 +12,8 @@ export interface ReadResult {
   readonly left: number;
   /** The serialized value (null when missing). */
   readonly payload: Buffer | null;
-  /** The stored entry, header included (null when missing). */
-  readonly entry: Buffer | null;
+  /** The tags the entry was written with (none when missing). */
+  readonly tags: readonly string[];
   /** A load's lease: the token taken, 0 none, or minus the ms left on another process's lease. */
   readonly lease: number;
   /** The versions of the load's tags (null without tags). */
@@ -22,36 +22,24 @@ export interface ReadResult {
 
 const [BAR, COLON, ZERO, NEWLINE] = [124, 58, 48, 10];
 
-/** Where an entry's payload starts, after its header "A<soft>|<count>|<tags>\n". */
-export function payloadOffset(entry: Buffer): number {
+const NO_TAGS: readonly string[] = Object.freeze([]);
+
+/** An entry's header "A<soft>|<count>|<bytes>:<tag> <version>|...\n", read once: where the payload starts and the tags it was written with. */
+export function entryHeader(entry: Buffer): { readonly offset: number; readonly tags: readonly string[] } {
   const bar = entry.indexOf(BAR, 1);
   // no tags: "|0|\n"
-  if (entry[bar + 1] === ZERO && entry[bar + 2] === BAR) return bar + 4;
+  if (entry[bar + 1] === ZERO && entry[bar + 2] === BAR) return { offset: bar + 4, tags: NO_TAGS };
   let pos = entry.indexOf(BAR, bar + 1) + 1;
   const count = Number(entry.toString('latin1', bar + 1, pos - 1));
-  for (let i = 0; i < count; i++) {
-    const colon = entry.indexOf(COLON, pos);
-    const end = colon + 1 + Number(entry.toString('latin1', pos, colon));
-    pos = entry.indexOf(BAR, end + 1) + 1;
-  }
-  if (entry[pos] !== NEWLINE) throw new Error('cache entry header is malformed');
-  return pos + 1;
-}
-
-/** The tags an entry was written with, read off its header ("A<soft>|<count>|<bytes>:<tag> <version>|...\n"). */
-export function entryTags(entry: Buffer): string[] {
-  const bar = entry.indexOf(BAR, 1);
-  const countEnd = entry.indexOf(BAR, bar + 1);
-  const count = Number(entry.toString('latin1', bar + 1, countEnd));
   const tags: string[] = [];
-  let pos = countEnd + 1;
   for (let i = 0; i < count; i++) {
     const colon = entry.indexOf(COLON, pos);
     const end = colon + 1 + Number(entry.toString('latin1', pos, colon));
     tags.push(entry.toString('utf8', colon + 1, end));
     pos = entry.indexOf(BAR, end + 1) + 1;
   }
-  return tags;
+  if (entry[pos] !== NEWLINE) throw new Error('cache entry header is malformed');
+  return { offset: pos + 1, tags };
 }
 
 /** A read waiting for its partition's next batch. */
@@ -148,13 +136,17 @@ export class RemoteLayer {
     reads.forEach((read, i) => {
       const head = reply[2 * i];
       const entry = reply[2 * i + 1] as Buffer | null;
-      const payload = entry === null ? null : entry.subarray(payloadOffset(entry));
+      let [payload, tags]: [Buffer | null, readonly string[]] = [null, NO_TAGS];
+      if (entry !== null) {
+        const header = entryHeader(entry);
+        [payload, tags] = [entry.subarray(header.offset), header.tags];
+      }
       if (typeof head === 'number') {
-        read.resolve({ status: 1, left: head, payload, entry, lease: 0, versions: null });
+        read.resolve({ status: 1, left: head, payload, tags, lease: 0, versions: null });
         return;
       }
       const [status, left, lease, versions] = head as [0 | 2, number, number, Buffer[] | 0];
-      read.resolve({ status, left, payload, entry, lease, versions: Array.isArray(versions) ? versions.map(String) : null });
+      read.resolve({ status, left, payload, tags, lease, versions: Array.isArray(versions) ? versions.map(String) : null });
     });
   }
 
