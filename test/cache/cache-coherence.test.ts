@@ -76,4 +76,26 @@ describe.each(TOPOLOGIES)('cache L1 coherence on %s', (topology) => {
     expect(await reader.get('k')).toBe('v2');
     expect(reader.stats().l1Hits).toBeGreaterThan(l1Hits);
   });
+
+  it('drops a value read into the L1 once another process invalidates one of the tags its entry carries', async () => {
+    const writer = await caches.open({ namespace: 'tags', partitions: 3 });
+    const reader = await caches.open({ namespace: 'tags', partitions: 3, l1: { max: 100 } });
+    await writer.setMany([
+      { key: 'a', value: 1, tags: ['t1', 't2'] },
+      { key: 'b', value: 2, tags: ['t2'] },
+      { key: 'c', value: 3 },
+    ]);
+    await caches.received(reader, 3);
+    // read from Redis into the L1 (the tags come from the entries), then served from the L1
+    expect(await reader.getMany(['a', 'b', 'c'])).toEqual([1, 2, 3]);
+    const l1Hits = reader.stats().l1Hits;
+    expect(await reader.getMany(['a', 'b', 'c'])).toEqual([1, 2, 3]);
+    expect(reader.stats().l1Hits).toBe(l1Hits + 3);
+    await writer.invalidateTags(['t1']);
+    await caches.received(reader, 4);
+    expect(await reader.getMany(['a', 'b', 'c'])).toEqual([undefined, 2, 3]);
+    await writer.invalidateTags(['t2']);
+    await caches.received(reader, 5);
+    expect(await reader.getMany(['a', 'b', 'c'])).toEqual([undefined, undefined, 3]);
+  });
 });
