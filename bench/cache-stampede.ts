@@ -1,8 +1,8 @@
 /** The cache stampede across OS processes, shared by bench/cache.ts and the demo. */
-import { spawn } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Cluster, Redis } from 'ioredis';
+import { spawnTsx } from '../harness/line-child.js';
 import type { CacheLib } from './cache-libs.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -18,27 +18,8 @@ const FACTORY_MS = 50;
 export async function stampede(lib: CacheLib, url: string, prefix: string, name: string): Promise<{ runs: number; slowest: number }> {
   const n = `${name}${lib}`;
   const workers = Array.from({ length: PROCESSES }, () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(HERE, 'cache-worker.ts'), '--lib', lib, '--url', url, '--prefix', prefix, '--name', n, '--key', 'cold', '--count', String(PER_PROCESS), '--factory-ms', String(FACTORY_MS)], { cwd: resolve(HERE, '..'), stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.setEncoding('utf8');
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (chunk: string) => (err += chunk));
-    const lineStarting = (start: string): Promise<string> =>
-      new Promise((resolveLine, rejectLine) => {
-        const look = (): void => {
-          const line = out.split('\n').find((l, i, all) => i < all.length - 1 && l.startsWith(start));
-          if (line !== undefined) resolveLine(line);
-        };
-        child.stdout.on('data', (chunk: string) => {
-          out += chunk;
-          look();
-        });
-        child.on('close', (code) => {
-          rejectLine(new Error(`cache-worker ${lib} exited (${String(code)}):\n${err}`));
-        });
-      });
-    return { child, ready: lineStarting('ready'), result: lineStarting('{') };
+    const worker = spawnTsx(join(HERE, 'cache-worker.ts'), ['--lib', lib, '--url', url, '--prefix', prefix, '--name', n, '--key', 'cold', '--count', String(PER_PROCESS), '--factory-ms', String(FACTORY_MS)], resolve(HERE, '..'));
+    return { child: worker.child, ready: worker.line('ready'), result: worker.line('{') };
   });
   await Promise.all(workers.map((w) => w.ready));
   for (const w of workers) w.child.stdin.write('go\n');
