@@ -73,7 +73,8 @@ end
 -- @include _text_writes.lua
 
 -- Moves every index entry of object `id` from its `old` state to its `new` state (either may be nil).
-local function update_indexes(base, spec, id, old, new)
+-- `may_take(key, term)`, when given, decides whether `id` takes a unique value another id holds.
+local function update_indexes(base, spec, id, old, new, may_take)
   for _, f in ipairs(spec.f) do
     local name, flags = f[1], f[2]
     if string.find(flags, 's', 1, true) then
@@ -108,7 +109,7 @@ local function update_indexes(base, spec, id, old, new)
     if a ~= b then
       local key = base .. ':uq:' .. u[1]
       if a ~= nil and redis.call('HGET', key, a) == id then redis.call('HDEL', key, a) end
-      if b ~= nil then redis.call('HSET', key, b, id) end
+      if b ~= nil and (may_take == nil or may_take(key, b)) then redis.call('HSET', key, b, id) end
     end
   end
   for _, name in ipairs(spec.p) do
