@@ -16,10 +16,10 @@ export function mariadbServerBinary(): string {
   return process.env.MARIADB_SERVER_BIN ?? (spawnSync('sh', ['-c', 'command -v mariadbd || command -v /usr/sbin/mariadbd']).stdout.toString().trim() || 'mariadbd');
 }
 
-/** Runs a SQL text with the mariadb client against a server; returns its tab-separated output. */
+/** Runs a SQL text (given on stdin: any length) with the mariadb client against a server; returns its tab-separated output. */
 export function mariadbQuery(port: number, sql: string, database = ''): string {
-  const result = spawnSync('mariadb', ['--no-defaults', '--default-character-set=utf8mb4', '-h', '127.0.0.1', '-P', String(port), '-u', 'root', '--batch', '--skip-column-names', '-e', sql, ...(database === '' ? [] : [database])], { encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`mariadb: ${result.stderr.trim() || `exit ${String(result.status)}`}`);
+  const result = spawnSync('mariadb', ['--no-defaults', '--default-character-set=utf8mb4', '-h', '127.0.0.1', '-P', String(port), '-u', 'root', '--batch', '--skip-column-names', ...(database === '' ? [] : [database])], { encoding: 'utf8', input: sql, maxBuffer: 256 * 1024 * 1024 });
+  if (result.status !== 0) throw new Error(`mariadb: ${(result.stderr as string | null)?.trim() || result.error?.message || `exit ${String(result.status)}`}`);
   return result.stdout;
 }
 

@@ -1,4 +1,6 @@
 import { Cache } from './cache/cache.js';
+import { Sync } from './sync/sync.js';
+import type { SyncOptions } from './sync/sync-options.js';
 import type { CacheOptions } from './cache/cache-types.js';
 import { closeClient, openConnection } from './core/connection.js';
 import { HierarchicalCounter } from './counters/hierarchical-counter.js';
@@ -141,7 +143,18 @@ export class Kickass {
     return cache;
   }
 
-  /** Closes what this instance opened: generators' leases, counters' buffers (written first) and caches' buses, then the connection if kickass created it. */
+  /**
+   * A MySQL/MariaDB-to-Redis sync into models: `kr.sync({ name: 'shop', source: 'mysql://repl:pw@db:3306',
+   * tables: { 'shop.users': { model: User } } })`, then `run()` (copy, then the binlog) and `stop()`.
+   */
+  sync(options: SyncOptions): Sync {
+    this.#assertOpen();
+    const sync = new Sync(this.context, options);
+    this.#closers.add(() => sync.stop());
+    return sync;
+  }
+
+  /** Closes what this instance opened: generators' leases, counters' buffers (written first), caches' buses and syncs (stopped), then the connection if kickass created it. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;

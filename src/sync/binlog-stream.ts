@@ -1,6 +1,7 @@
 import ZongJi from '@vlasky/zongji';
 import type { AnyBinlogEvent, DeleteRowsEvent, QueryEvent, RowData, UpdateRowsEvent, WriteRowsEvent } from '@vlasky/zongji';
 import { KickassError } from '../core/errors.js';
+import { SOURCE_VALUE_OPTIONS } from './source-values.js';
 
 /** One row change of a transaction, with full row images (binlog_row_image=FULL). */
 export interface RowChange {
@@ -15,8 +16,13 @@ export interface RowChange {
 
 /** A committed transaction of the source, in binlog order. */
 export interface BinlogTransaction {
-  /** The position right after it: resuming from here streams what came next. */
+  /** The GTID position right after it: resuming from here streams what came next. */
   readonly position: string;
+  /** The binlog file it was read from and the offset of its end (orders transactions within a server's binlog). */
+  readonly file: string;
+  readonly offset: number;
+  /** When the source committed it (ms; the binlog keeps whole seconds). */
+  readonly timestamp: number;
   /** Its row changes (none for DDL and for transactions outside the filter). */
   readonly changes: readonly RowChange[];
   /** The statement text when it is DDL or another standalone statement (e.g. ALTER TABLE), else null. */
@@ -42,6 +48,13 @@ export interface BinlogSource {
   readonly password?: string;
 }
 
+/** Transactions read ahead before the reader pauses the connection (TCP then holds the source back), and the level it resumes at. */
+const PAUSE_AT = 2000;
+const RESUME_AT = 500;
+
+/** The reader's binlog connection (zongji keeps a mysql2 connection, which can pause reading). */
+type PausableReader = { readonly connection: { pause(): void; resume(): void } | null };
+
 const ROW_EVENTS = { writerows: 'insert', updaterows: 'update', deleterows: 'delete' } as const;
 
 /**
@@ -57,9 +70,10 @@ export class BinlogStream implements AsyncIterable<BinlogTransaction> {
   #wake: (() => void) | null = null;
   #failure: Error | null = null;
   #stopped = false;
+  #paused = false;
 
   constructor(source: BinlogSource, options: { readonly from: string; readonly serverId: number; readonly tables?: Readonly<Record<string, readonly string[] | true>> }) {
-    this.#reader = new ZongJi({ host: source.host, port: source.port, user: source.user, password: source.password ?? '' });
+    this.#reader = new ZongJi({ host: source.host, port: source.port, user: source.user, password: source.password ?? '', ...SOURCE_VALUE_OPTIONS });
     this.#reader.on('binlog', (event: AnyBinlogEvent) => {
       this.#receive(event);
     });
@@ -93,21 +107,26 @@ export class BinlogStream implements AsyncIterable<BinlogTransaction> {
       return;
     }
     if (name === 'xid') {
-      this.#commit(null);
+      this.#commit(null, event.timestamp);
       return;
     }
     if (name === 'query') {
       const statement = (event as QueryEvent).query.trim();
       // BEGIN opens a transaction; COMMIT (non-transactional tables) and DDL close one
       if (/^BEGIN\b/i.test(statement)) return;
-      this.#commit(/^COMMIT\b/i.test(statement) ? null : statement);
+      this.#commit(/^COMMIT\b/i.test(statement) ? null : statement, event.timestamp);
     }
   }
 
-  #commit(statement: string | null): void {
+  #commit(statement: string | null, timestamp: number): void {
     const position = this.#reader.gtidSet ?? '';
-    this.#queue.push({ position, changes: this.#pending, statement });
+    const { filename = '', position: offset = 0 } = this.#reader.options;
+    this.#queue.push({ position, file: filename, offset, timestamp, changes: this.#pending, statement });
     this.#pending = [];
+    if (this.#queue.length >= PAUSE_AT && !this.#paused) {
+      this.#paused = true;
+      (this.#reader as unknown as PausableReader).connection?.pause();
+    }
     this.#wake?.();
   }
 
@@ -121,6 +140,7 @@ export class BinlogStream implements AsyncIterable<BinlogTransaction> {
     for (;;) {
       const next = this.#queue.shift();
       if (next !== undefined) {
+        this.#resumeWhenDrained();
         yield next;
         continue;
       }
@@ -131,6 +151,42 @@ export class BinlogStream implements AsyncIterable<BinlogTransaction> {
       });
       this.#wake = null;
     }
+  }
+
+  /**
+   * The transactions read so far (at least one: waits for it), up to about `maxChanges` row
+   * changes; an empty list once stopped and drained. Throws the reader's failure.
+   */
+  async takeBatch(maxChanges: number): Promise<BinlogTransaction[]> {
+    while (this.#queue.length === 0) {
+      if (this.#failure !== null) throw this.#failure;
+      if (this.#stopped) return [];
+      await new Promise<void>((resolve) => {
+        this.#wake = resolve;
+      });
+      this.#wake = null;
+    }
+    const batch: BinlogTransaction[] = [];
+    let changes = 0;
+    while (this.#queue.length > 0 && (batch.length === 0 || changes + (this.#queue[0] as BinlogTransaction).changes.length <= maxChanges)) {
+      const next = this.#queue.shift() as BinlogTransaction;
+      batch.push(next);
+      changes += next.changes.length;
+    }
+    this.#resumeWhenDrained();
+    return batch;
+  }
+
+  #resumeWhenDrained(): void {
+    if (this.#paused && this.#queue.length <= RESUME_AT) {
+      this.#paused = false;
+      (this.#reader as unknown as PausableReader).connection?.resume();
+    }
+  }
+
+  /** Transactions read and not yet taken. */
+  get queued(): number {
+    return this.#queue.length;
   }
 
   /** Stops reading (the iteration ends once the transactions already read are handed out). */

@@ -1,6 +1,14 @@
+export { Sync } from './sync.js';
+export type { SyncEvents, SyncStatus } from './sync.js';
+export type { SyncOptions, SyncSourceOptions } from './sync-options.js';
+export type { ColumnMapping, TableMapping } from './table-mapping.js';
+export type { SourceRow } from './source-values.js';
+export type { InvalidRowPolicy } from './model-writes.js';
+export type { AppliedRound } from './change-stream.js';
+export type { CopyProgress } from './snapshot-copy.js';
 export { checkSource } from './source-check.js';
 export type { SourceInfo } from './source-check.js';
-export { SyncSourceError } from './errors.js';
+export { SyncConfigError, SyncMappingError, SyncSourceError } from './errors.js';
 export { Snapshot } from './snapshot.js';
 export type { SnapshotPosition, SnapshotTable } from './snapshot.js';
 export { BinlogGapError, BinlogStream } from './binlog-stream.js';

@@ -7,6 +7,8 @@ export interface SnapshotTable {
   readonly table: string;
   /** The primary key's columns, in key order. */
   readonly primaryKey: readonly string[];
+  /** The select list (SQL text built from quoted identifiers). @defaultValue '*' */
+  readonly select?: string;
 }
 
 /** Where a consistent snapshot stands in the binlog: its changes start right after it. */
@@ -66,7 +68,7 @@ export class Snapshot {
     let after = options.after;
     for (;;) {
       const where = after === undefined ? '' : `WHERE (${order}) > (${key.map(() => '?').join(', ')}) `;
-      const [rows] = await this.connection.query<RowDataPacket[]>(`SELECT * FROM ${from} ${where}ORDER BY ${order} LIMIT ?`, [...(after ?? []), options.size]);
+      const [rows] = await this.connection.query<RowDataPacket[]>(`SELECT ${table.select ?? '*'} FROM ${from} ${where}ORDER BY ${order} LIMIT ?`, [...(after ?? []), options.size]);
       if (rows.length === 0) return;
       yield rows;
       if (rows.length < options.size) return;

@@ -40,8 +40,8 @@ describe('binlog stream', () => {
     const [insert, other, update, remove] = await take(stream, 4);
     stream.stop();
     expect(insert?.changes).toEqual([
-      { schema: 'shop', table: 'items', kind: 'insert', before: null, after: { id: 1, price: '12345678901234.123456', at: new Date('2026-03-29T02:30:00.123Z'), doc: '{"a":[1,{"b":null}]}', note: 'ünï 😀', data: Buffer.from([0, 255, 16]), n: null } },
-      { schema: 'shop', table: 'items', kind: 'insert', before: null, after: { id: 2, price: '-0.000001', at: new Date('1999-12-31T23:59:59.999Z'), doc: '[]', note: '', data: null, n: 5 } },
+      { schema: 'shop', table: 'items', kind: 'insert', before: null, after: { id: 1, price: '12345678901234.123456', at: '2026-03-29 02:30:00.123', doc: '{"a":[1,{"b":null}]}', note: 'ünï 😀', data: Buffer.from([0, 255, 16]), n: null } },
+      { schema: 'shop', table: 'items', kind: 'insert', before: null, after: { id: 2, price: '-0.000001', at: '1999-12-31 23:59:59.999', doc: '[]', note: '', data: null, n: 5 } },
     ]);
     // shop.other is outside the filter: its transaction comes without changes (its position still counts)
     expect(other?.changes).toEqual([]);
@@ -49,6 +49,13 @@ describe('binlog stream', () => {
     expect(remove?.changes).toMatchObject([{ kind: 'delete', before: { id: 1 }, after: null }]);
     const positions = [insert, other, update, remove].map((t) => t?.position);
     expect(positions[3]).toBe(server.query('SELECT @@gtid_binlog_pos').trim());
+    // binlog offsets grow with each transaction; the last is where the binlog ends
+    const offsets = [insert, other, update, remove].map((t) => t?.offset ?? 0);
+    expect(offsets).toEqual([...offsets].sort((a, b) => a - b));
+    expect(new Set(offsets).size).toBe(4);
+    const [file, end] = server.query('SHOW MASTER STATUS').split('\t');
+    expect([remove?.file, remove?.offset]).toEqual([file, Number(end)]);
+    expect(Math.abs((remove?.timestamp ?? 0) - Date.now())).toBeLessThan(60_000);
     // resume after the update: the delete comes again (it was not acknowledged), then what came next
     server.query('INSERT INTO shop.items (id) VALUES (3)');
     const resumed = new BinlogStream(source(), { from: positions[2] as string, serverId: 9002, tables: { shop: ['items'] } });

@@ -73,8 +73,11 @@ end
 -- @include _text_writes.lua
 
 -- Moves every index entry of object `id` from its `old` state to its `new` state (either may be nil).
--- `may_take(key, term)`, when given, decides whether `id` takes a unique value another id holds.
-local function update_indexes(base, spec, id, old, new, may_take)
+-- `may_take(key, term)`, when given, decides whether `id` takes a unique value another id holds;
+-- `add(command, key, ...)`, when given, takes the SADD / ZADD of new entries instead of redis.call
+-- (a batch of new objects gathers them per key).
+local function update_indexes(base, spec, id, old, new, may_take, add)
+  add = add or redis.call
   for _, f in ipairs(spec.f) do
     local name, flags = f[1], f[2]
     if string.find(flags, 's', 1, true) then
@@ -85,7 +88,7 @@ local function update_indexes(base, spec, id, old, new, may_take)
         if not after[t] then redis.call('SREM', base .. ':eq:' .. name .. ':' .. enc(t), id) end
       end
       for t in pairs(after) do
-        if not before[t] then redis.call('SADD', base .. ':eq:' .. name .. ':' .. enc(t), id) end
+        if not before[t] then add('SADD', base .. ':eq:' .. name .. ':' .. enc(t), id) end
       end
     end
     if string.find(flags, 'n', 1, true) then
@@ -93,14 +96,14 @@ local function update_indexes(base, spec, id, old, new, may_take)
       if a == nil then
         if old and old[name] ~= nil then redis.call('ZREM', base .. ':num:' .. name, id) end
       elseif old == nil or old[name] ~= a then
-        redis.call('ZADD', base .. ':num:' .. name, tonumber(a), id)
+        add('ZADD', base .. ':num:' .. name, tonumber(a), id)
       end
     end
     if string.find(flags, 'l', 1, true) then
       local a, b = term_of(old, name, flags), term_of(new, name, flags)
       if a ~= b then
         if a ~= nil then redis.call('ZREM', base .. ':lex:' .. name, lexm(a, id)) end
-        if b ~= nil then redis.call('ZADD', base .. ':lex:' .. name, 0, lexm(b, id)) end
+        if b ~= nil then add('ZADD', base .. ':lex:' .. name, 0, lexm(b, id)) end
       end
     end
   end
@@ -121,7 +124,7 @@ local function update_indexes(base, spec, id, old, new, may_take)
       for _, e in ipairs(a and cjson.decode(a) or {}) do
         if not keep[e[1]] then redis.call('ZREM', base .. ':x:' .. name .. ':' .. enc(e[1]), id) end
       end
-      for _, e in ipairs(after) do redis.call('ZADD', base .. ':x:' .. name .. ':' .. enc(e[1]), e[2], id) end
+      for _, e in ipairs(after) do add('ZADD', base .. ':x:' .. name .. ':' .. enc(e[1]), e[2], id) end
     end
   end
   for _, name in ipairs(spec.t) do
@@ -132,7 +135,7 @@ local function update_indexes(base, spec, id, old, new, may_take)
     local kb, mb, sb = compound_entry(base, id, new, x)
     if ka ~= kb or ma ~= mb or sa ~= sb then
       if ka ~= nil then redis.call('ZREM', ka, ma) end
-      if kb ~= nil then redis.call('ZADD', kb, sb, mb) end
+      if kb ~= nil then add('ZADD', kb, sb, mb) end
     end
   end
 end

@@ -31,17 +31,41 @@ local function may_take(key, term)
   return not held or not stamp_newer(held, stamp)
 end
 
-for _, change in ipairs(batch) do
+-- New entries of objects the batch creates, per key, written at the end (one call per key and
+-- 2000 values instead of one per entry); only for ids the batch names once, whose entries no
+-- later change of the batch can touch.
+local gathered, gathered_keys, created = {}, {}, {}
+local function gather(command, key, a, b)
+  local g = gathered[key]
+  if g == nil then
+    g = { command }
+    gathered[key] = g
+    gathered_keys[#gathered_keys + 1] = key
+  end
+  g[#g + 1] = a
+  if b ~= nil then g[#g + 1] = b end
+end
+
+local ids, times = {}, {}
+for i, change in ipairs(batch) do
+  ids[i] = change[1]
+  times[change[1]] = (times[change[1]] or 0) + 1
+end
+local present = #ids > 0 and redis.call('ZMSCORE', KEYS[1], unpack(ids)) or {}
+local any_tombs = redis.call('EXISTS', tombs) == 1
+
+for i, change in ipairs(batch) do
   local flat
   id, stamp, flat = change[1], change[2], change[3]
   local key = base .. ':h:' .. enc(id)
-  local old = load_object(key)
+  local old = nil
+  if present[i] or times[id] > 1 then old = load_object(key) end
   if old ~= nil and expired(KEYS[2], id, now) then
     purge(base, spec, id, key, KEYS[1], KEYS[2])
     old = nil
   end
   local current = old and old['$s']
-  if old == nil then current = redis.call('HGET', tombs, id) end
+  if old == nil and any_tombs then current = redis.call('HGET', tombs, id) end
   if current and not stamp_newer(stamp, current) then
     skipped = skipped + 1
   else
@@ -50,20 +74,24 @@ for _, change in ipairs(batch) do
       if old ~= nil then purge(base, spec, id, key, KEYS[1], KEYS[2]) end
       redis.call('HSET', tombs, id, stamp)
       redis.call('ZADD', tomb_order, stamp_score(stamp), id)
+      any_tombs = true
     else
       local new = {}
-      for i = 1, #flat, 2 do new[flat[i]] = flat[i + 1] end
+      for j = 1, #flat, 2 do new[flat[j]] = flat[j + 1] end
       new['$v'] = tostring((old and tonumber(old['$v']) or 0) + 1)
       new['$s'] = stamp
-      update_indexes(base, spec, id, old, new, may_take)
-      if old ~= nil then
-        redis.call('DEL', key)
+      if old == nil and times[id] == 1 then
+        update_indexes(base, spec, id, nil, new, may_take, gather)
+        created[#created + 1] = 0
+        created[#created + 1] = id
       else
-        redis.call('ZADD', KEYS[1], 0, id)
-        if current then
-          redis.call('HDEL', tombs, id)
-          redis.call('ZREM', tomb_order, id)
-        end
+        update_indexes(base, spec, id, old, new, may_take)
+        if old == nil then redis.call('ZADD', KEYS[1], 0, id) end
+      end
+      if old ~= nil then redis.call('DEL', key) end
+      if old == nil and current then
+        redis.call('HDEL', tombs, id)
+        redis.call('ZREM', tomb_order, id)
       end
       local fields = {}
       for k, v in pairs(new) do
@@ -74,4 +102,16 @@ for _, change in ipairs(batch) do
     end
   end
 end
+
+-- Sends `values` after `command key` in chunks (even-sized, so pairs never split).
+local function call_chunked(command, key, values, from)
+  for j = from, #values, 2000 do
+    redis.call(command, key, unpack(values, j, math.min(j + 1999, #values)))
+  end
+end
+for _, key in ipairs(gathered_keys) do
+  local g = gathered[key]
+  call_chunked(g[1], key, g, 2)
+end
+call_chunked('ZADD', KEYS[1], created, 1)
 return { applied, skipped }
