@@ -17,10 +17,17 @@ export function mariadbServerBinary(): string {
 }
 
 /** Runs a SQL text (given on stdin: any length) with the mariadb client against a server; returns its tab-separated output. */
-export function mariadbQuery(port: number, sql: string, database = ''): string {
-  const result = spawnSync('mariadb', ['--no-defaults', '--default-character-set=utf8mb4', '-h', '127.0.0.1', '-P', String(port), '-u', 'root', '--batch', '--skip-column-names', ...(database === '' ? [] : [database])], { encoding: 'utf8', input: sql, maxBuffer: 256 * 1024 * 1024 });
+export function mariadbQuery(port: number, sql: string, database = '', header = false): string {
+  const result = spawnSync('mariadb', ['--no-defaults', '--default-character-set=utf8mb4', '-h', '127.0.0.1', '-P', String(port), '-u', 'root', '--batch', ...(header ? [] : ['--skip-column-names']), ...(database === '' ? [] : [database])], { encoding: 'utf8', input: sql, maxBuffer: 256 * 1024 * 1024 });
   if (result.status !== 0) throw new Error(`mariadb: ${(result.stderr as string | null)?.trim() || result.error?.message || `exit ${String(result.status)}`}`);
   return result.stdout;
+}
+
+/** A `mariadb --batch` cell with its backslash escapes undone; NULL as null (so a string 'NULL' cannot be told apart). */
+function unescapeCell(cell: string): string | null {
+  if (cell === 'NULL') return null;
+  const map: Record<string, string> = { '0': '\0', b: '\b', n: '\n', r: '\r', t: '\t', Z: '\x1a', '\\': '\\' };
+  return cell.replace(/\\(.)/g, (_, c: string) => map[c] ?? c);
 }
 
 /**
@@ -67,6 +74,30 @@ export class MariaDbServer {
   /** Runs SQL with the mariadb client (tab-separated rows). */
   query(sql: string, database = ''): string {
     return mariadbQuery(this.port, sql, database);
+  }
+
+  /** Runs SQL with the mariadb client without blocking the event loop (tab-separated rows). */
+  queryAsync(sql: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const child = spawn('mariadb', ['--no-defaults', '--default-character-set=utf8mb4', '-h', '127.0.0.1', '-P', String(this.port), '-u', 'root', '--batch', '--skip-column-names']);
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
+      child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString('utf8')));
+      child.on('error', reject);
+      child.on('close', (code) => {
+        if (code === 0) resolve(out);
+        else reject(new Error(`mariadb: ${err.trim() || `exit ${String(code)}`}`));
+      });
+      child.stdin.end(sql);
+    });
+  }
+
+  /** The rows of one SELECT as the command-line client prints them: column name to text, null for NULL (its escapes undone). */
+  select(sql: string): Record<string, string | null>[] {
+    const lines = mariadbQuery(this.port, sql, '', true).replace(/\n$/, '').split('\n');
+    const header = lines.shift()?.split('\t') ?? [];
+    return lines.filter((line) => line !== '').map((line) => Object.fromEntries(line.split('\t').map((cell, i) => [header[i] ?? String(i), unescapeCell(cell)])));
   }
 
   async #spawn(): Promise<void> {

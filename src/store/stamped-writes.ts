@@ -4,9 +4,9 @@ import { ValidationError, storeScriptErrors } from './errors.js';
 import { checkId, fullObjectOps } from './input.js';
 import type { WriteOp } from './input.js';
 import type { PartitionKeys } from './keys.js';
-import type { Model } from './model.js';
+import type { ModelInternals } from './model-internals.js';
+import type { ModelSchema } from './schema.js';
 import { stampedApplyScript, stampedSweepScript } from './scripts/index.generated.js';
-import type { CreateInputOf, FieldMap } from './types.js';
 
 /**
  * Where a change stands in its stream: `epoch` counts full copies of the source (each starts a new
@@ -19,11 +19,18 @@ export interface Stamp {
   readonly index: number;
 }
 
-/** One stamped change: the whole object after it, or `null` when the object is deleted. */
-export interface StampedChange<M extends FieldMap> {
+/** What stamped writes need of a model (any `Model` is one). */
+export interface StampedModel {
+  readonly name: string;
+  readonly schema: ModelSchema;
+  readonly internals: ModelInternals;
+}
+
+/** One stamped change: the whole object after it (its fields, validated like a create's input), or `null` when the object is deleted. */
+export interface StampedChange {
   readonly id: string;
   readonly stamp: Stamp;
-  readonly row: Omit<CreateInputOf<M>, 'id'> | null;
+  readonly row: Readonly<Record<string, unknown>> | null;
 }
 
 /** How many changes were applied and how many were skipped as not newer than the object. */
@@ -45,7 +52,7 @@ export function formatStamp(stamp: Stamp, field = 'stamp'): string {
 }
 
 /** Fails unless every unique constraint of the model lives in its one partition (stamped writes cannot take cross-partition claims). */
-export function checkStampable<M extends FieldMap>(model: Model<M>): void {
+export function checkStampable(model: StampedModel): void {
   if (model.schema.partitions > 1 && model.schema.uniques.length > 0) {
     throw new ValidationError('model', `${model.name} has unique constraints across ${String(model.schema.partitions)} partitions; stamped writes need partitions: 1 for them`);
   }
@@ -67,7 +74,7 @@ function storedFields(ops: readonly WriteOp[]): string[] {
  * before anything is written (errors name `changes[i].<field>`). `prune` drops tombstones of
  * deletes older than it (the caller's checkpoint: no change before it will come again).
  */
-export async function applyStamped<M extends FieldMap>(model: Model<M>, changes: readonly StampedChange<M>[], prune?: Stamp): Promise<StampedReport> {
+export async function applyStamped(model: StampedModel, changes: readonly StampedChange[], prune?: Stamp): Promise<StampedReport> {
   checkStampable(model);
   const prepared = changes.map((change, i): [string, string, string[] | 0] => {
     const at = `changes[${String(i)}]`;
@@ -109,7 +116,7 @@ export async function applyStamped<M extends FieldMap>(model: Model<M>, changes:
 }
 
 /** Deletes every object of the model whose stamp is older than `before` or missing (after a full copy stamped `before`); returns how many. */
-export async function sweepOlderThan<M extends FieldMap>(model: Model<M>, before: Stamp, batch = 500): Promise<number> {
+export async function sweepOlderThan(model: StampedModel, before: Stamp, batch = 500): Promise<number> {
   const scripts = model.internals.context.scripts;
   const stamp = formatStamp(before, 'before');
   let deleted = 0;

@@ -1,8 +1,6 @@
 import { ValidationError } from '../store/errors.js';
-import type { Model } from '../store/model.js';
 import { applyStamped } from '../store/stamped-writes.js';
-import type { Stamp, StampedChange } from '../store/stamped-writes.js';
-import type { FieldMap } from '../store/types.js';
+import type { Stamp, StampedChange, StampedModel } from '../store/stamped-writes.js';
 import { SyncMappingError } from './errors.js';
 import type { CompiledMapping } from './table-mapping.js';
 import type { SourceRow } from './source-values.js';
@@ -13,7 +11,7 @@ export type InvalidRowPolicy = 'stop' | 'skip';
 /** A stamped change and the table it came from (to name it when the model refuses the row). */
 interface PendingChange {
   readonly table: string;
-  readonly change: StampedChange<FieldMap>;
+  readonly change: StampedChange;
 }
 
 /**
@@ -22,7 +20,7 @@ interface PendingChange {
  * with SyncMappingError, or under the 'skip' policy becomes a delete of its object and a report.
  */
 export class ModelWrites {
-  readonly #byModel = new Map<Model<FieldMap>, PendingChange[]>();
+  readonly #byModel = new Map<StampedModel, PendingChange[]>();
   #count = 0;
 
   constructor(
@@ -37,7 +35,7 @@ export class ModelWrites {
 
   #push(mapping: CompiledMapping, id: string, stamp: Stamp, row: Record<string, unknown> | null): void {
     const list = this.#byModel.get(mapping.model);
-    const pending = { table: mapping.name, change: { id, stamp, row } as StampedChange<FieldMap> };
+    const pending = { table: mapping.name, change: { id, stamp, row } as StampedChange };
     if (list) list.push(pending);
     else this.#byModel.set(mapping.model, [pending]);
     this.#count++;
@@ -91,7 +89,7 @@ export class ModelWrites {
     return reports.reduce((a, b) => ({ applied: a.applied + b.applied, skipped: a.skipped + b.skipped }), { applied: 0, skipped: 0 });
   }
 
-  async #flushModel(model: Model<FieldMap>, list: PendingChange[], prune: Stamp | undefined): Promise<{ applied: number; skipped: number }> {
+  async #flushModel(model: StampedModel, list: PendingChange[], prune: Stamp | undefined): Promise<{ applied: number; skipped: number }> {
     for (;;) {
       try {
         return await applyStamped(model, list.map((p) => p.change), prune);

@@ -2,9 +2,7 @@ import { createConnection } from 'mysql2/promise';
 import type { Connection } from 'mysql2/promise';
 import type { KickassContext } from '../core/context.js';
 import { stableHash } from '../core/keys.js';
-import type { Model } from '../store/model.js';
 import { sweepOlderThan } from '../store/stamped-writes.js';
-import type { FieldMap } from '../store/types.js';
 import type { BinlogSource } from './binlog-stream.js';
 import { streamChanges } from './change-stream.js';
 import type { AppliedRound } from './change-stream.js';
@@ -207,7 +205,7 @@ export class Sync {
         }
         if (state.phase === 'sweep') {
           const before = { epoch: state.epoch, ordinal: state.snapshot?.firstOrdinal ?? 0, index: 0 };
-          for (const model of new Set<Model<FieldMap>>([...this.#mappings.values()].map((m) => m.model))) await sweepOlderThan(model, before);
+          for (const model of new Set([...this.#mappings.values()].map((m) => m.model))) await sweepOlderThan(model, before);
           state = { ...state, phase: 'stream', snapshot: null };
           await save(state);
           this.#setStatus({ snapshot: null });

@@ -1,7 +1,6 @@
 import { checkStampable } from '../store/stamped-writes.js';
-import type { Model } from '../store/model.js';
+import type { StampedModel } from '../store/stamped-writes.js';
 import type { CompiledField } from '../store/schema.js';
-import type { FieldMap } from '../store/types.js';
 import { defaultCast } from './column-casts.js';
 import type { ColumnCast } from './column-casts.js';
 import { SyncConfigError, SyncMappingError } from './errors.js';
@@ -12,9 +11,9 @@ import type { TableShape } from './source-tables.js';
 export type ColumnMapping = string | false | { readonly field?: string; readonly cast?: (value: unknown, row: SourceRow) => unknown };
 
 /** How a source table becomes objects of a model. */
-export interface TableMapping<M extends FieldMap = FieldMap> {
-  /** The model the rows are written to. Unique constraints need the model's one partition. */
-  readonly model: Model<M>;
+export interface TableMapping {
+  /** The model the rows are written to (`kr.model(...)`). Unique constraints need the model's one partition. */
+  readonly model: StampedModel;
   /**
    * The object id: a column or columns (default: the primary key; several are joined by ':' with
    * ':' and '%' in each percent-encoded), or a function of the row.
@@ -45,7 +44,7 @@ export interface CompiledMapping {
   /** `schema.table`. */
   readonly name: string;
   readonly shape: TableShape;
-  readonly model: Model<FieldMap>;
+  readonly model: StampedModel;
   /** The object of a row. Throws SyncMappingError when a value does not fit. */
   map(row: SourceRow): MappedRow;
   /** The id of a row (deletes need nothing else). */

@@ -10,7 +10,7 @@ import { actualIndexes, expectedIndexes } from './index-oracle.js';
 
 type Fields = typeof everyIndexFields;
 type Row = Record<string, unknown>;
-type Change = StampedChange<Fields>;
+type Change = StampedChange;
 
 const IDS = ['1', '2', '3', 'a:b', '{x}', 'ü', '%41'];
 const EMAILS = ['a@x.io', 'A@X.io', 'b@x.io', 'c@x.io'];
