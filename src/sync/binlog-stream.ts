@@ -71,6 +71,7 @@ export class BinlogStream implements AsyncIterable<BinlogTransaction> {
   #failure: Error | null = null;
   #stopped = false;
   #paused = false;
+  #stopping: Promise<void> | null = null;
 
   constructor(source: BinlogSource, options: { readonly from: string; readonly serverId: number; readonly tables?: Readonly<Record<string, readonly string[] | true>> }) {
     this.#reader = new ZongJi({ host: source.host, port: source.port, user: source.user, password: source.password ?? '', ...SOURCE_VALUE_OPTIONS });
@@ -189,10 +190,24 @@ export class BinlogStream implements AsyncIterable<BinlogTransaction> {
     return this.#queue.length;
   }
 
-  /** Stops reading (the iteration ends once the transactions already read are handed out). */
-  stop(): void {
-    this.#stopped = true;
-    this.#reader.stop();
-    this.#wake?.();
+  /**
+   * Stops reading (the iteration ends once the transactions already read are handed out); resolves
+   * once the reader has closed its connection and asked the server to end its dump thread (a
+   * server keeps the binlog files a live dump thread reads: PURGE skips them).
+   */
+  stop(): Promise<void> {
+    if (this.#stopping === null) {
+      this.#stopped = true;
+      this.#stopping = new Promise<void>((resolve) => {
+        const done = setTimeout(resolve, 2000);
+        this.#reader.once('stopped', () => {
+          clearTimeout(done);
+          resolve();
+        });
+      });
+      this.#reader.stop();
+      this.#wake?.();
+    }
+    return this.#stopping;
   }
 }

@@ -55,9 +55,7 @@ export async function streamChanges(context: StreamContext, start: SyncState): P
   const schemas: Record<string, string[]> = {};
   for (const mapping of mappings.values()) (schemas[mapping.shape.schema] ??= []).push(mapping.shape.table);
   const stream = new BinlogStream(context.source, { from: start.position.gtid, serverId: context.serverId, tables: schemas });
-  void context.stopped.then(() => {
-    stream.stop();
-  });
+  void context.stopped.then(() => stream.stop());
   let state = start;
   let lastOrdinal = positionOrdinal(start.position.file, start.position.offset);
   try {
@@ -120,6 +118,6 @@ export async function streamChanges(context: StreamContext, start: SyncState): P
       await flush();
     }
   } finally {
-    stream.stop();
+    await stream.stop();
   }
 }

@@ -38,7 +38,7 @@ describe('binlog stream', () => {
     server.query('UPDATE shop.items SET n = 6 WHERE id = 2');
     server.query('DELETE FROM shop.items WHERE id = 1');
     const [insert, other, update, remove] = await take(stream, 4);
-    stream.stop();
+    await stream.stop();
     expect(insert?.changes).toEqual([
       { schema: 'shop', table: 'items', kind: 'insert', before: null, after: { id: 1, price: '12345678901234.123456', at: '2026-03-29 02:30:00.123', doc: '{"a":[1,{"b":null}]}', note: 'ünï 😀', data: Buffer.from([0, 255, 16]), n: null } },
       { schema: 'shop', table: 'items', kind: 'insert', before: null, after: { id: 2, price: '-0.000001', at: '1999-12-31 23:59:59.999', doc: '[]', note: '', data: null, n: 5 } },
@@ -60,7 +60,7 @@ describe('binlog stream', () => {
     server.query('INSERT INTO shop.items (id) VALUES (3)');
     const resumed = new BinlogStream(source(), { from: positions[2] as string, serverId: 9002, tables: { shop: ['items'] } });
     const again = await take(resumed, 2);
-    resumed.stop();
+    await resumed.stop();
     expect(again.map((t) => t.changes.map((c) => [c.kind, (c.after ?? c.before)?.id]))).toEqual([[['delete', 1]], [['insert', 3]]]);
   }, 30_000);
 
@@ -71,7 +71,7 @@ describe('binlog stream', () => {
     server.query(`PURGE BINARY LOGS TO '${newest}'`);
     const stream = new BinlogStream(source(), { from: old, serverId: 9003 });
     const error: unknown = await take(stream, 1).then(() => null, (e: unknown) => e);
-    stream.stop();
+    await stream.stop();
     expect(error).toBeInstanceOf(BinlogGapError);
   }, 30_000);
 });
