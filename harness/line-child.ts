@@ -9,9 +9,9 @@ export interface LineChild {
   line(startsWith: string): Promise<string>;
 }
 
-/** Starts `node --import tsx <script> ...args` in `cwd`, stdin piped, stdout read as lines. */
-export function spawnTsx(script: string, args: readonly string[], cwd: string): LineChild {
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+/** Starts `node --import tsx <script> ...args` in `cwd` (with `env` added to this process's), stdin piped, stdout read as lines. */
+export function spawnTsx(script: string, args: readonly string[], cwd: string, env: Readonly<Record<string, string>> = {}): LineChild {
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let stdout = '';
   let stderr = '';
   const watchers: (() => void)[] = [];

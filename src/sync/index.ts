@@ -13,3 +13,5 @@ export { Snapshot } from './snapshot.js';
 export type { SnapshotPosition, SnapshotTable } from './snapshot.js';
 export { BinlogGapError, BinlogStream } from './binlog-stream.js';
 export type { BinlogSource, BinlogTransaction, RowChange } from './binlog-stream.js';
+export { readSyncStatus } from './sync-status.js';
+export type { SavedSyncStatus } from './sync-status.js';

@@ -1,0 +1,38 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Kickass } from '../kickass.js';
+import type { SyncOptions } from '../sync/sync-options.js';
+import { UsageError } from './args.js';
+
+/** What a config module gives: the sync's options built on a kickass instance, and how to reach Redis. */
+export interface SyncConfigModule {
+  /** `export default (kr) => ({ name, source, tables: { 'shop.users': { model: kr.model(...) } } })`. */
+  readonly sync: (kr: Kickass) => SyncOptions | Promise<SyncOptions>;
+  /** `export const redis = { url, prefix }` (optional; --url and REDIS_URL win over url). */
+  readonly redis: { readonly url?: string; readonly prefix?: string };
+}
+
+/** Imports a config module (.js/.mjs, or .ts/.mts with tsx installed). */
+export async function loadSyncConfig(file: string): Promise<SyncConfigModule> {
+  const path = resolve(file);
+  if (!existsSync(path)) throw new UsageError(`the config file ${file} does not exist`);
+  let loaded: Record<string, unknown>;
+  try {
+    loaded = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
+  } catch (error) {
+    // plain Node cannot import TypeScript: tsx can, when the project has it
+    if ((error as { code?: unknown }).code !== 'ERR_UNKNOWN_FILE_EXTENSION') throw error;
+    let api: { tsImport: (specifier: string, parent: string) => Promise<Record<string, unknown>> };
+    try {
+      api = await import('tsx/esm/api');
+    } catch {
+      throw new UsageError(`${file} is TypeScript: install tsx (npm i -D tsx) or write the config as .mjs`);
+    }
+    loaded = await api.tsImport(pathToFileURL(path).href, import.meta.url);
+  }
+  const sync = loaded.default;
+  if (typeof sync !== 'function') throw new UsageError(`${file} must export default a function (kr) => sync options`);
+  const redis = (loaded.redis ?? {}) as SyncConfigModule['redis'];
+  return { sync: sync as SyncConfigModule['sync'], redis };
+}
