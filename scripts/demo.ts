@@ -9,6 +9,7 @@ import { and, funnel, not, retention } from '../src/counters/index.js';
 import { debianPackages } from '../bench/data/debian-packages.js';
 import { seededRandom } from '../bench/data/random.js';
 import { stampede as runStampede } from '../bench/cache-stampede.js';
+import { demoSync } from './demo-sync.js';
 
 interface City {
   readonly cityId: number;
@@ -242,6 +243,9 @@ async function main(): Promise<void> {
     show('stats', users.stats());
     const stampede = await runStampede('ours', url, prefix, 'stampede');
     show('4 processes x 250 cold reads', `50 ms factory ran ${String(stampede.runs)} time(s), every read answered, slowest ${stampede.slowest.toFixed(0)} ms`);
+
+    section('MySQL/MariaDB sync: a copy, then the binlog, into models with indexes');
+    await demoSync(kr, show);
 
     section('Durations and codecs');
     show("parseDuration('1h30m')", parseDuration('1h30m'));

@@ -16,6 +16,21 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   npm ci --no-audit --no-fund --loglevel=error
 fi
 
+# The sync's tests, bench and tour start a private MariaDB (a temp datadir with a ROW binlog): its
+# server, install script and client must be installed (they are not started as services by this script).
+if [ "$1" = "test" ] || [ "$1" = "bench" ] || [ "$1" = "demo" ]; then
+  if ! command -v mariadb-install-db >/dev/null 2>&1 || ! command -v mariadb >/dev/null 2>&1 || { ! command -v mariadbd >/dev/null 2>&1 && [ ! -x /usr/sbin/mariadbd ]; }; then
+    if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+      echo "setup: installing mariadb-server with apt-get" >&2
+      apt-get update -qq >&2
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mariadb-server mariadb-client >&2
+    else
+      echo "MariaDB is not installed: run 'sudo apt-get install -y mariadb-server mariadb-client' (the sync's tests, bench and tour start their own server), then run this command again." >&2
+      exit 1
+    fi
+  fi
+fi
+
 # Servers are needed unless the caller points at its own (REDIS_URL, plus REDIS_CLUSTER_NODES for tests).
 if [ -n "$REDIS_URL" ] && { [ "$1" = "demo" ] || [ -n "$REDIS_CLUSTER_NODES" ]; }; then
   exit 0
@@ -37,21 +52,6 @@ version=$("$server" --version | sed -n 's/.* v=\([0-9]*\)\..*/\1/p')
 if [ -z "$version" ] || [ "$version" -lt 7 ]; then
   echo "kickass-redis needs redis-server 7 or newer (found $("$server" --version | cut -d' ' -f3)): install Redis 7+ and set REDIS_SERVER_BIN to it, then run this command again." >&2
   exit 1
-fi
-
-# The sync tests start a private MariaDB (a temp datadir with a ROW binlog): its server, install
-# script and client must be installed (they are not started as services by this script).
-if [ "$1" = "test" ]; then
-  if ! command -v mariadb-install-db >/dev/null 2>&1 || ! command -v mariadb >/dev/null 2>&1 || { ! command -v mariadbd >/dev/null 2>&1 && [ ! -x /usr/sbin/mariadbd ]; }; then
-    if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
-      echo "setup: installing mariadb-server with apt-get" >&2
-      apt-get update -qq >&2
-      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mariadb-server mariadb-client >&2
-    else
-      echo "MariaDB is not installed: run 'sudo apt-get install -y mariadb-server mariadb-client' (the sync tests start their own server), then run this command again." >&2
-      exit 1
-    fi
-  fi
 fi
 
 # The search bench reads Debian's long package descriptions (apt's English translations, which
