@@ -145,6 +145,13 @@ export class MariaDbServer {
     }, 60_000, 100);
   }
 
+  /** Kills the server (SIGKILL: a crash) and starts it again on the same port and data. */
+  async crashAndRestart(): Promise<void> {
+    this.#child?.kill('SIGKILL');
+    await this.#exited;
+    await this.#spawn();
+  }
+
   /** Stops the server (SIGTERM, a clean shutdown) and removes its directory. */
   async stop(): Promise<void> {
     this.#child?.kill('SIGTERM');

@@ -64,6 +64,10 @@ export async function runSync(args: ParsedArgs, out: NodeJS.WriteStream): Promis
     line.done();
     out.write(`sync ${sync.name}: taking a new copy: ${reason}\n`);
   });
+  sync.on('retry', ({ error, attempt, delayMs }) => {
+    line.done();
+    out.write(`sync ${sync.name}: ${error.message}; trying again in ${formatCount(delayMs)} ms (attempt ${String(attempt)})\n`);
+  });
   sync.on('invalid', (error) => {
     line.done();
     out.write(`sync ${sync.name}: left out: ${error.message}\n`);

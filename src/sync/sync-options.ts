@@ -26,6 +26,10 @@ export interface SyncOptions {
   readonly chunkSize?: number;
   /** Most row changes applied in one round. @defaultValue 5000 */
   readonly maxChanges?: number;
+  /** Attempts after a lost connection (source or Redis) before run() rejects; each waits longer, up to `retryDelayMs`. @defaultValue Infinity */
+  readonly retries?: number;
+  /** The longest wait between attempts (ms). @defaultValue 30000 */
+  readonly retryDelayMs?: number;
   /** A row that does not fit its model stops the sync ('stop'), or is left out and reported ('skip'). @defaultValue 'stop' */
   readonly invalidRows?: InvalidRowPolicy;
 }

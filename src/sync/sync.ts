@@ -6,6 +6,7 @@ import { sweepOlderThan } from '../store/stamped-writes.js';
 import type { BinlogSource } from './binlog-stream.js';
 import { streamChanges } from './change-stream.js';
 import type { AppliedRound } from './change-stream.js';
+import { KickassError } from '../core/errors.js';
 import { SyncConfigError } from './errors.js';
 import type { SyncMappingError } from './errors.js';
 import { copyTables } from './snapshot-copy.js';
@@ -22,7 +23,7 @@ import type { SyncOptions } from './sync-options.js';
 
 /** What a running sync reports about itself. */
 export interface SyncStatus {
-  readonly phase: 'idle' | 'snapshot' | 'sweep' | 'stream' | 'stopped' | 'failed';
+  readonly phase: 'idle' | 'snapshot' | 'sweep' | 'stream' | 'retrying' | 'stopped' | 'failed';
   readonly epoch: number;
   /** Where the stream resumes: the position after the last transaction applied. */
   readonly position: { readonly gtid: string; readonly file: string; readonly offset: number } | null;
@@ -50,6 +51,8 @@ export interface SyncEvents {
   invalid: SyncMappingError;
   /** The phase changed. */
   phase: { readonly phase: SyncStatus['phase'] };
+  /** A connection was lost: the sync tries again from its checkpoint after `delayMs`. */
+  retry: { readonly error: Error; readonly attempt: number; readonly delayMs: number };
 }
 
 type Listener<E extends keyof SyncEvents> = (payload: SyncEvents[E]) => void;
@@ -90,6 +93,8 @@ export class Sync {
     for (const [field, value] of [['chunkSize', options.chunkSize], ['maxChanges', options.maxChanges]] as const) {
       if (value !== undefined && (!Number.isSafeInteger(value) || value < 1 || value > 100_000)) throw new SyncConfigError(field, 'must be an integer from 1 to 100000');
     }
+    if (options.retries !== undefined && options.retries !== Infinity && (!Number.isSafeInteger(options.retries) || options.retries < 0)) throw new SyncConfigError('retries', 'must be a non-negative integer or Infinity');
+    if (options.retryDelayMs !== undefined && (!Number.isSafeInteger(options.retryDelayMs) || options.retryDelayMs < 10 || options.retryDelayMs > 3_600_000)) throw new SyncConfigError('retryDelayMs', 'must be an integer from 10 to 3600000');
     if (options.serverId !== undefined && (!Number.isSafeInteger(options.serverId) || options.serverId < 1 || options.serverId >= 2 ** 32)) throw new SyncConfigError('serverId', 'must be an integer from 1 to 2^32 - 1');
     if (given.invalidRows !== undefined && given.invalidRows !== 'stop' && given.invalidRows !== 'skip') throw new SyncConfigError('invalidRows', "must be 'stop' or 'skip'");
     this.name = options.name;
@@ -170,7 +175,28 @@ export class Sync {
     return [...this.#mappings.values()].map((m) => `${m.name}>${m.model.name}`);
   }
 
+  /** Runs attempts until stopped: a lost connection (source or Redis) is retried from the checkpoint after a growing delay. */
   async #run(): Promise<void> {
+    const maxDelay = this.#options.retryDelayMs ?? 30_000;
+    for (let attempt = 1; ; attempt++) {
+      const started = Date.now();
+      try {
+        await this.#attempt();
+        return;
+      } catch (error) {
+        if (this.#stopping || !isTransient(error) || attempt > (this.#options.retries ?? Infinity)) throw error;
+        // an attempt that ran a while starts the delays over
+        if (Date.now() - started > maxDelay) attempt = 1;
+        const delayMs = Math.min(maxDelay, 250 * 2 ** (attempt - 1));
+        this.#setStatus({ phase: 'retrying' });
+        this.#emit('retry', { error: error as Error, attempt, delayMs });
+        await Promise.race([new Promise((resolve) => setTimeout(resolve, delayMs)), this.#stopped]);
+      }
+    }
+  }
+
+  /** One attempt: connect, check, then the phases the checkpoint asks for until stopped. */
+  async #attempt(): Promise<void> {
     const connection = await this.#connect();
     try {
       const info = await checkSource(connection);
@@ -283,6 +309,17 @@ export class Sync {
     return changed ? 'resnapshot' : 'continue';
   }
 }
+
+/** Errors worth another attempt: lost or refused connections and server shutdowns (not a configuration, mapping or source-setting error). */
+function isTransient(error: unknown): boolean {
+  if (error instanceof KickassError) return error.code === 'E_CONNECTION' || error.code === 'E_TIMEOUT';
+  const { code, fatal, message } = error as { code?: unknown; fatal?: unknown; message?: unknown };
+  if (fatal === true) return true;
+  if (typeof code === 'string' && TRANSIENT_CODES.has(code)) return true;
+  return typeof message === 'string' && /connection (is )?(closed|lost|reset|refused)|ECONNRE|EPIPE|ETIMEDOUT|socket hang up|server shutdown|max retries per request/i.test(message);
+}
+
+const TRANSIENT_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'PROTOCOL_CONNECTION_LOST', 'ER_SERVER_SHUTDOWN', 'ER_CON_COUNT_ERROR', 'ER_CONNECTION_KILLED', 'ER_NORMAL_SHUTDOWN', 'ER_SHUTDOWN_COMPLETE']);
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

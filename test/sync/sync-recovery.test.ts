@@ -84,6 +84,29 @@ describe('sync recovery', () => {
       await two.running;
     }, 60_000);
 
+    it('comes back after the source crashed and restarted, from its checkpoint, losing nothing', async () => {
+      const server = mariadb.server;
+      const db = `r${String(++databases)}`;
+      const table = `${db}.items`;
+      server.query(`CREATE DATABASE ${db}; CREATE TABLE ${table} (id INT PRIMARY KEY, name VARCHAR(20), qty INT NOT NULL); INSERT INTO ${table} VALUES (1, 'a', 1), (2, 'b', 2)`);
+      const kr = redis.kickass();
+      const Item = kr.model('item', fields);
+      const sync = kr.sync({ name: db, source: server.url, tables: { [table]: { model: Item } }, retryDelayMs: 200 });
+      const retries: string[] = [];
+      sync.on('retry', ({ error }) => retries.push(error.message));
+      const running = sync.run();
+      await caughtUp(sync, server);
+      await server.queryAsync(`INSERT INTO ${table} VALUES (3, 'c', 3); UPDATE ${table} SET qty = 20 WHERE id = 2`);
+      await server.crashAndRestart();
+      await server.queryAsync(`DELETE FROM ${table} WHERE id = 1; INSERT INTO ${table} VALUES (4, 'd', 4)`);
+      await caughtUp(sync, server);
+      expect(retries.length).toBeGreaterThan(0);
+      expect(sync.status().epoch).toBe(1);
+      expect((await Item.find().sortBy('qty', 'asc').all()).map((o) => ({ ...o }))).toEqual(tableObjects(server, table).sort((a, b) => Number(a.qty) - Number(b.qty)));
+      await sync.stop();
+      await running;
+    }, 60_000);
+
     it('keeps decoding across added and dropped columns, also replaying them after a restart; a column the model needs gets a new copy; a mapped column dropped stops it', async () => {
       const server = mariadb.server;
       const db = `r${String(++databases)}`;
