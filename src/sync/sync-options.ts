@@ -62,3 +62,19 @@ export function tableName(name: string): { schema: string; table: string } {
   if (dot <= 0 || dot === name.length - 1 || name.includes('\0')) throw new SyncConfigError(`tables['${name}']`, "must be named 'schema.table'");
   return { schema: name.slice(0, dot), table: name.slice(dot + 1) };
 }
+
+/** Checks the options' shape and ranges (the mappings are checked against the source at start); throws SyncConfigError naming the option. */
+export function checkSyncOptions(options: SyncOptions): void {
+  const given = options as unknown as Record<string, unknown> | null;
+  if (typeof given !== 'object' || given === null) throw new SyncConfigError('options', 'must be an object');
+  if (typeof given.name !== 'string' || given.name === '' || given.name.length > 200) throw new SyncConfigError('name', 'must be a non-empty string of at most 200 characters');
+  if (typeof given.tables !== 'object' || given.tables === null || Object.keys(given.tables).length === 0) throw new SyncConfigError('tables', "must map at least one 'schema.table' to a model");
+  for (const name of Object.keys(options.tables)) tableName(name);
+  for (const [field, value] of [['chunkSize', options.chunkSize], ['maxChanges', options.maxChanges]] as const) {
+    if (value !== undefined && (!Number.isSafeInteger(value) || value < 1 || value > 100_000)) throw new SyncConfigError(field, 'must be an integer from 1 to 100000');
+  }
+  if (options.retries !== undefined && options.retries !== Infinity && (!Number.isSafeInteger(options.retries) || options.retries < 0)) throw new SyncConfigError('retries', 'must be a non-negative integer or Infinity');
+  if (options.retryDelayMs !== undefined && (!Number.isSafeInteger(options.retryDelayMs) || options.retryDelayMs < 10 || options.retryDelayMs > 3_600_000)) throw new SyncConfigError('retryDelayMs', 'must be an integer from 10 to 3600000');
+  if (options.serverId !== undefined && (!Number.isSafeInteger(options.serverId) || options.serverId < 1 || options.serverId >= 2 ** 32)) throw new SyncConfigError('serverId', 'must be an integer from 1 to 2^32 - 1');
+  if (given.invalidRows !== undefined && given.invalidRows !== 'stop' && given.invalidRows !== 'skip') throw new SyncConfigError('invalidRows', "must be 'stop' or 'skip'");
+}

@@ -6,7 +6,6 @@ import { sweepOlderThan } from '../store/stamped-writes.js';
 import type { BinlogSource } from './binlog-stream.js';
 import { streamChanges } from './change-stream.js';
 import type { AppliedRound } from './change-stream.js';
-import { KickassError } from '../core/errors.js';
 import { SyncConfigError } from './errors.js';
 import type { SyncMappingError } from './errors.js';
 import { copyTables } from './snapshot-copy.js';
@@ -15,10 +14,12 @@ import { checkSource } from './source-check.js';
 import { readTableShapes } from './source-tables.js';
 import { SOURCE_VALUE_OPTIONS } from './source-values.js';
 import { loadState, saveState } from './sync-state.js';
+import { classifyStatement } from './statements.js';
+import { isTransient } from './transient-errors.js';
 import type { SyncState } from './sync-state.js';
 import { compileMapping } from './table-mapping.js';
 import type { CompiledMapping, TableMapping } from './table-mapping.js';
-import { parseSource, tableName } from './sync-options.js';
+import { checkSyncOptions, parseSource, tableName } from './sync-options.js';
 import type { SyncOptions } from './sync-options.js';
 
 /** What a running sync reports about itself. */
@@ -85,18 +86,7 @@ export class Sync {
   #running: Promise<void> | null = null;
 
   constructor(context: KickassContext, options: SyncOptions) {
-    const given = options as unknown as Record<string, unknown> | null;
-    if (typeof given !== 'object' || given === null) throw new SyncConfigError('options', 'must be an object');
-    if (typeof given.name !== 'string' || given.name === '' || given.name.length > 200) throw new SyncConfigError('name', 'must be a non-empty string of at most 200 characters');
-    if (typeof given.tables !== 'object' || given.tables === null || Object.keys(given.tables).length === 0) throw new SyncConfigError('tables', "must map at least one 'schema.table' to a model");
-    for (const name of Object.keys(options.tables)) tableName(name);
-    for (const [field, value] of [['chunkSize', options.chunkSize], ['maxChanges', options.maxChanges]] as const) {
-      if (value !== undefined && (!Number.isSafeInteger(value) || value < 1 || value > 100_000)) throw new SyncConfigError(field, 'must be an integer from 1 to 100000');
-    }
-    if (options.retries !== undefined && options.retries !== Infinity && (!Number.isSafeInteger(options.retries) || options.retries < 0)) throw new SyncConfigError('retries', 'must be a non-negative integer or Infinity');
-    if (options.retryDelayMs !== undefined && (!Number.isSafeInteger(options.retryDelayMs) || options.retryDelayMs < 10 || options.retryDelayMs > 3_600_000)) throw new SyncConfigError('retryDelayMs', 'must be an integer from 10 to 3600000');
-    if (options.serverId !== undefined && (!Number.isSafeInteger(options.serverId) || options.serverId < 1 || options.serverId >= 2 ** 32)) throw new SyncConfigError('serverId', 'must be an integer from 1 to 2^32 - 1');
-    if (given.invalidRows !== undefined && given.invalidRows !== 'stop' && given.invalidRows !== 'skip') throw new SyncConfigError('invalidRows', "must be 'stop' or 'skip'");
+    checkSyncOptions(options);
     this.name = options.name;
     this.#context = context;
     this.#options = options;
@@ -291,10 +281,9 @@ export class Sync {
    * objects need a new copy.
    */
   async #onStatement(connection: Connection, statement: string): Promise<'continue' | 'resnapshot'> {
-    const text = statement.toLowerCase().replaceAll('`', '');
-    const touched = [...this.#mappings.values()].some((m) => new RegExp(`(^|[^\\w$])${escapeRegExp(m.shape.table.toLowerCase())}($|[^\\w$])`).test(text));
-    if (!touched) return 'continue';
-    if (/^\s*truncate\b/.test(text)) return 'resnapshot';
+    const kind = classifyStatement(statement, [...this.#mappings.values()].map((m) => m.shape.table));
+    if (kind === 'other') return 'continue';
+    if (kind === 'truncate') return 'resnapshot';
     let next: Map<string, CompiledMapping>;
     try {
       next = await this.#compile(connection);
@@ -308,19 +297,4 @@ export class Sync {
     this.#mappings = next;
     return changed ? 'resnapshot' : 'continue';
   }
-}
-
-/** Errors worth another attempt: lost or refused connections and server shutdowns (not a configuration, mapping or source-setting error). */
-function isTransient(error: unknown): boolean {
-  if (error instanceof KickassError) return error.code === 'E_CONNECTION' || error.code === 'E_TIMEOUT';
-  const { code, fatal, message } = error as { code?: unknown; fatal?: unknown; message?: unknown };
-  if (fatal === true) return true;
-  if (typeof code === 'string' && TRANSIENT_CODES.has(code)) return true;
-  return typeof message === 'string' && /connection (is )?(closed|lost|reset|refused)|ECONNRE|EPIPE|ETIMEDOUT|socket hang up|server shutdown|max retries per request/i.test(message);
-}
-
-const TRANSIENT_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'PROTOCOL_CONNECTION_LOST', 'ER_SERVER_SHUTDOWN', 'ER_CON_COUNT_ERROR', 'ER_CONNECTION_KILLED', 'ER_NORMAL_SHUTDOWN', 'ER_SHUTDOWN_COMPLETE']);
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
