@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './free-port.js';
 import { rawCommand } from './resp.js';
+import type { TlsCertificates } from './tls-certificates.js';
 
 /** Options for a redis-server the harness starts. */
 export interface RedisServerOptions {
@@ -14,6 +15,8 @@ export interface RedisServerOptions {
   appendonly?: boolean;
   /** Extra `--name value` arguments. */
   extraArgs?: readonly string[];
+  /** Also listen with TLS on a second free port (`tlsPort`), with these certificates; clients need not present one. */
+  tls?: TlsCertificates;
 }
 
 const children = new Set<ChildProcess>();
@@ -70,6 +73,9 @@ export class RedisServer {
     return server;
   }
 
+  /** The TLS port, when started with `tls`. */
+  tlsPort: number | undefined;
+
   /** `redis://127.0.0.1:<port>`. */
   get url(): string {
     return `redis://${this.host}:${String(this.port)}`;
@@ -93,6 +99,10 @@ export class RedisServer {
       '--protected-mode', 'yes', '--enable-debug-command', 'local',
     ];
     if (o.appendonly === true) args.push('--appendfsync', 'always');
+    if (o.tls !== undefined) {
+      this.tlsPort ??= await freePort('127.0.0.1');
+      args.push('--tls-port', String(this.tlsPort), '--tls-cert-file', o.tls.certFile, '--tls-key-file', o.tls.keyFile, '--tls-ca-cert-file', o.tls.caFile, '--tls-auth-clients', 'no');
+    }
     if (o.cluster === true) {
       args.push('--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '3000');
     }
