@@ -10,6 +10,7 @@ export { defineScript, planScript } from './script.js';
 export type { AnyScript, ScriptArg, ScriptArgs, ScriptDescriptor, ScriptKeys, ScriptPlan, ScriptReply, ScriptSpec } from './script.js';
 export { ScriptRunner, toKickassError } from './script-runner.js';
 export type { ScriptCallListener, ScriptErrorFactory, ScriptErrorMap, ScriptResult } from './script-runner.js';
+export { REDIS_COMMANDS, aclRules } from './acl.js';
 export { formatDuration, parseDuration } from './durations.js';
 export type { Duration } from './durations.js';
 export * from './codecs.js';
