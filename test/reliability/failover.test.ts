@@ -1,0 +1,94 @@
+// A Redis Cluster with replicas (3 masters + 3 replicas) loses a master (SIGKILL) during a
+// write-heavy run of the store, the counters and the cache; its replica is promoted. Every call
+// resolves or fails with a typed KickassError within a bound (none hangs), nothing is left
+// unhandled, the model's indexes check out, and every create acknowledged before a WAIT on the
+// masters is there (a write acknowledged after it may be lost: replication is asynchronous).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KickassError } from '../../src/core/errors.js';
+import { isClusterClient } from '../../src/core/connection.js';
+import { kickass } from '../../src/kickass.js';
+import type { Kickass } from '../../src/kickass.js';
+import { t } from '../../src/store/fields.js';
+import { RedisClusterServers, waitFor } from '../../harness/redis-server.js';
+import { randomPrefix } from '../harness/topologies.js';
+
+const WORKERS = 6;
+const DAY = Date.UTC(2026, 11, 2);
+
+describe('cluster failover (3 masters + 3 replicas, a master SIGKILLed)', () => {
+  let cluster: RedisClusterServers;
+  let kr: Kickass;
+
+  beforeAll(async () => {
+    cluster = await RedisClusterServers.start(3, 1);
+    kr = kickass({ connection: { cluster: cluster.seeds, options: { redisOptions: { commandTimeout: 1000 } } }, prefix: randomPrefix(), onConnectionError: () => undefined });
+  }, 60_000);
+
+  afterAll(async () => {
+    await kr.close();
+    await cluster.stop();
+  });
+
+  it('settles every call, typed, keeps indexes exact and the creates a WAIT covered', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => {
+      unhandled.push(reason);
+    };
+    process.on('unhandledRejection', onUnhandled);
+    const User = kr.model('user', { name: t.string().index(), visits: t.integer().sortable() }, { partitions: 6 });
+    const views = kr.hierarchicalCounter('views', { resolutions: ['day'] });
+    const cache = kr.cache({ namespace: 'c', ttl: '1m', partitions: 3, redisTimeout: 1000 });
+    const created = new Set<string>();
+    const failures: unknown[] = [];
+    let slowest = 0;
+    let afterFailover = 0;
+    let failedOver = false;
+    let stop = false;
+    const guard = async (call: () => Promise<unknown>): Promise<void> => {
+      const start = performance.now();
+      try {
+        await call();
+        if (failedOver) afterFailover++;
+      } catch (error) {
+        failures.push(error);
+      } finally {
+        slowest = Math.max(slowest, performance.now() - start);
+      }
+    };
+    const worker = async (w: number): Promise<void> => {
+      for (let i = 0; !stop; i++) {
+        await guard(async () => created.add((await User.create({ name: `n${String(i % 7)}`, visits: i })).id));
+        await guard(() => views.incr(['fr', `p${String(w)}`], { at: DAY }));
+        await guard(() => cache.getOrSet({ key: `k${String(i % 50)}`, factory: () => i }));
+        if (failures.length > 0 || failedOver) await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    };
+    const running = Array.from({ length: WORKERS }, (_, w) => worker(w));
+    await waitFor('some writes', () => Promise.resolve(created.size > 300), 30_000, 10);
+    // what a write that must survive a failover does: WAIT for a replica on the master it went to
+    const covered = new Set(created);
+    const client = kr.client;
+    if (!isClusterClient(client)) throw new Error('a cluster client was expected');
+    const masters = client.nodes('master');
+    for (const master of masters) {
+      // WAIT blocks up to its timeout: keep it under the command timeout, and ask again until a replica has it all
+      await waitFor('a replica to confirm', async () => Number(await master.call('WAIT', '1', '500')) >= 1, 20_000, 10);
+    }
+    const victim = cluster.nodes.find((n) => n.running && masters.some((m) => m.options.port === n.port));
+    if (victim === undefined) throw new Error('no master to kill');
+    await victim.kill();
+    await cluster.waitUntilHealthy(30_000);
+    failedOver = true;
+    await waitFor('writes after the failover', () => Promise.resolve(afterFailover > 300), 60_000, 10);
+    stop = true;
+    await Promise.all(running);
+    process.off('unhandledRejection', onUnhandled);
+
+    expect(unhandled).toEqual([]);
+    expect(failures.filter((e) => !(e instanceof KickassError))).toEqual([]);
+    expect(slowest).toBeLessThan(20_000);
+    const present = await User.getMany([...covered]);
+    expect(present.filter((u) => u === null)).toHaveLength(0);
+    expect((await User.verify()).problems).toEqual([]);
+  }, 180_000);
+});
