@@ -27,7 +27,8 @@ interface Range {
 
 function checkInteger(field: string, value: number, min: number, max: number): number {
   if (!Number.isSafeInteger(value) || value < min || value > max) {
-    throw new InvalidArgumentError(field, `must be an integer from ${String(min)} to ${String(max)}, got ${String(value)}`);
+    const got = typeof value === 'number' || typeof value === 'bigint' ? String(value) : typeof value;
+    throw new InvalidArgumentError(field, `must be an integer from ${String(min)} to ${String(max)}, got ${got}`);
   }
   return value;
 }

@@ -111,6 +111,8 @@ export class GeoIndex {
 
   /** Adds or moves one point; resolves true when it was new. */
   async add(id: string, point: GeoPoint): Promise<boolean> {
+    const given: unknown = point;
+    if (typeof given !== 'object' || given === null) throw new InvalidArgumentError('point', 'must be { lon, lat }');
     return (await this.addMany([{ id, lon: point.lon, lat: point.lat }])) === 1;
   }
 

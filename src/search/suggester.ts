@@ -1,3 +1,4 @@
+import { optionsObject } from '../core/options.js';
 import type { KickassContext } from '../core/context.js';
 import type { ScriptPlan } from '../core/script.js';
 import { InvalidArgumentError } from '../core/errors.js';
@@ -113,7 +114,8 @@ export class Suggester {
   }
 
   /** The best-scored suggestions starting with `prefix` (ties by folded text); none for an empty prefix. */
-  async suggest(prefix: string, options: SuggestOptions = {}): Promise<Suggestion[]> {
+  async suggest(prefix: string, given?: SuggestOptions): Promise<Suggestion[]> {
+    const options = optionsObject(given);
     if (typeof prefix !== 'string' || !prefix.isWellFormed() || prefix.length > MAX_SUGGESTION_LENGTH) throw new ValidationError('prefix', 'must be a well-formed string');
     const limit = options.limit ?? 5;
     if (!Number.isSafeInteger(limit) || limit < 1 || limit > 1000) throw new ValidationError('limit', 'must be an integer from 1 to 1000');

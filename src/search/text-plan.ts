@@ -144,10 +144,12 @@ export function compileTextQuery(query: TextQuery, fields: ReadonlyMap<string, T
 
 /** Sums the statistics of several partitions (expansions: the union, in first-seen order). */
 export function mergeTextStats(parts: readonly TextStats[]): TextStats {
-  const n: Record<string, number> = {};
-  const l: Record<string, number> = {};
-  const d: Record<string, Record<string, number>> = {};
-  const e: Record<string, FieldTerm[]> = {};
+  // keyed by terms users typed: no prototype, so 'constructor' or '__proto__' are plain keys
+  const record = <V>(): Record<string, V> => Object.create(null) as Record<string, V>;
+  const n = record<number>();
+  const l = record<number>();
+  const d = record<Record<string, number>>();
+  const e = record<FieldTerm[]>();
   const seen = new Set<string>();
   const add = (into: Record<string, number>, key: string, value: number): void => {
     into[key] = (into[key] ?? 0) + value;
@@ -156,7 +158,7 @@ export function mergeTextStats(parts: readonly TextStats[]): TextStats {
     for (const [f, v] of Object.entries(part.n)) add(n, f, v);
     for (const [f, v] of Object.entries(part.l)) add(l, f, v);
     for (const [f, terms] of Object.entries(part.d)) {
-      const into = (d[f] ??= {});
+      const into = (d[f] ??= record<number>());
       for (const [term, v] of Object.entries(terms)) add(into, term, v);
     }
     for (const [leaf, alts] of Object.entries(part.e)) {
