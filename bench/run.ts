@@ -22,7 +22,7 @@ import type { BenchContext, BenchRow, BenchScenario } from './types.js';
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const RESULTS_DIR = join(BENCH_DIR, 'results');
 /** Files in bench/ that are not scenarios. */
-const NOT_SCENARIOS = new Set(['run', 'types', 'stats', 'server-info', 'cache-libs', 'cache-worker', 'cache-stampede', 'sync-naive']);
+const NOT_SCENARIOS = new Set(['run', 'types', 'stats', 'server-info', 'cache-libs', 'cache-worker', 'cache-stampede', 'sync-naive', 'soak-worker']);
 const DEFAULT_RUNS = 5;
 const USAGE = 'usage: npm run bench -- <scenario> [--runs N]';
 
