@@ -82,3 +82,13 @@ export class StateError extends KickassError {
     super('E_STATE', message, options);
   }
 }
+
+/** A value as an error message can show it, whatever it is (strings quoted and cut at 100 characters; never throws). */
+export function describeValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 100 ? `${value.slice(0, 100)}…` : value);
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (typeof value === 'bigint') return `${value.toString()}n`;
+  if (value === null || value === undefined) return String(value);
+  if (Array.isArray(value)) return 'an array';
+  return `a ${typeof value}`;
+}

@@ -2,7 +2,7 @@ export { closeClient, isClusterClient, masterNodes, openConnection } from './con
 export { scanKeys, unlinkKeys } from './scan.js';
 export type { ClusterConnectionOptions, ClusterSeed, ConnectionInput, OpenedConnection, RedisClient } from './connection.js';
 export type { KickassContext } from './context.js';
-export { CodecError, ConnectionError, InvalidArgumentError, KickassError, ScriptError, StateError } from './errors.js';
+export { CodecError, ConnectionError, InvalidArgumentError, KickassError, ScriptError, StateError, describeValue } from './errors.js';
 export type { ErrorContext, KickassErrorOptions } from './errors.js';
 export { DEFAULT_PREFIX, KeyBuilder, SlotKeys, decodeKeyPart, encodeKeyPart, partitionOf, stableHash, validatePrefix } from './keys.js';
 export type { KeyPart } from './keys.js';

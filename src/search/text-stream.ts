@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '../core/errors.js';
+import { describeValue, InvalidArgumentError } from '../core/errors.js';
 import type { Token } from './analyzer.js';
 
 /** Separates the terms of a stored token stream (ASCII unit separator; never part of a term). */
@@ -19,7 +19,7 @@ export function tokenStream(tokens: readonly Token[], field: string): string {
   for (const token of tokens) {
     const { term, position } = token;
     if (typeof term !== 'string' || term === '' || term.length > MAX_TERM_LENGTH || CONTROL.test(term) || !term.isWellFormed()) {
-      throw new InvalidArgumentError(field, `the analyzer returned a bad term ${JSON.stringify(term)}: terms are 1-${String(MAX_TERM_LENGTH)} well-formed characters without control characters`);
+      throw new InvalidArgumentError(field, `the analyzer returned a bad term ${describeValue(term)}: terms are 1-${String(MAX_TERM_LENGTH)} well-formed characters without control characters`);
     }
     if (!Number.isSafeInteger(position) || position < slots.length || position > MAX_POSITION) {
       throw new InvalidArgumentError(field, `the analyzer returned position ${String(position)}: positions must increase and stay below ${String(MAX_POSITION)}`);

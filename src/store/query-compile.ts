@@ -1,5 +1,5 @@
 import type { CompiledText } from '../search/text-plan.js';
-import { InvalidArgumentError } from '../core/errors.js';
+import { describeValue, InvalidArgumentError } from '../core/errors.js';
 import { encodeKeyPart } from '../core/keys.js';
 import { ValidationError } from './errors.js';
 import { SCALAR_CODECS } from './fields.js';
@@ -342,7 +342,7 @@ export interface SortOrder {
 /** The order by distance from a point, by a geo field (`t.geo()`), nearest first. */
 export function nearOrder(schema: ModelSchema, field: unknown, point: unknown): SortOrder {
   const compiled = typeof field === 'string' ? schema.fields.get(field) : undefined;
-  if (compiled?.plugin?.geo === undefined) throw new ValidationError('near', `${JSON.stringify(field)} is not a geo field of model ${schema.name}`);
+  if (compiled?.plugin?.geo === undefined) throw new ValidationError('near', `${describeValue(field)} is not a geo field of model ${schema.name}`);
   let checked: GeoPoint;
   try {
     checked = checkPoint(point, 'near');
@@ -358,7 +358,7 @@ export function compileSort(schema: ModelSchema, field: unknown, direction: unkn
   if (direction !== 'asc' && direction !== 'desc') throw new ValidationError('sortBy', "direction must be 'asc' or 'desc'");
   if (field === 'id') return { field, direction, kind: 'id' };
   const compiled = typeof field === 'string' ? schema.fields.get(field) : undefined;
-  if (compiled === undefined) throw new ValidationError('sortBy', `${JSON.stringify(field)} is not a field of model ${schema.name}`);
+  if (compiled === undefined) throw new ValidationError('sortBy', `${describeValue(field)} is not a field of model ${schema.name}`);
   if (compiled.scoreIndex) return { field: compiled.name, direction, kind: 'score' };
   if (compiled.lexIndex) return { field: compiled.name, direction, kind: 'lex' };
   throw new ValidationError('sortBy', `field "${compiled.name}" has no score or lexical index; add sortable()`);

@@ -1,5 +1,5 @@
 import type { ScriptPlan } from '../core/script.js';
-import { InvalidArgumentError } from '../core/errors.js';
+import { describeValue, InvalidArgumentError } from '../core/errors.js';
 import { ValidationError } from './errors.js';
 import { decodeRow } from './input.js';
 import type { ModelInternals } from './model-internals.js';
@@ -229,7 +229,7 @@ export class Query<M extends FieldMap, R = RowOf<M>> {
     if (!Array.isArray(list)) throw new ValidationError('select', 'must be an array of field names');
     for (const name of list) {
       if (typeof name !== 'string' || !this.#internals.schema.fields.has(name)) {
-        throw new ValidationError('select', `${JSON.stringify(name)} is not a field of model ${this.#internals.schema.name}`);
+        throw new ValidationError('select', `${describeValue(name)} is not a field of model ${this.#internals.schema.name}`);
       }
     }
     return this.#with({ select: [...new Set(list as string[])] });

@@ -5,13 +5,11 @@
 // script error or a plain exception); a refused call writes nothing; no key outside the prefix
 // ever appears (a private server, scanned).
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Redis } from 'ioredis';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { KickassError, ScriptError } from '../../src/core/errors.js';
-import { kickass } from '../../src/kickass.js';
 import type { Kickass } from '../../src/kickass.js';
 import { t } from '../../src/store/fields.js';
-import { RedisServer } from '../../harness/redis-server.js';
+import { usePrivateServer } from './private-server.js';
 import { NASTY_STRINGS } from '../store/fixtures.js';
 
 const PREFIX = 'fz';
@@ -65,43 +63,32 @@ function model(kr: Kickass): ReturnType<typeof makeModel> {
 }
 
 describe('hostile input', () => {
-  let server: RedisServer;
-  let kr: Kickass;
-  let admin: Redis;
+  const fixture = usePrivateServer(PREFIX);
 
   beforeAll(async () => {
-    server = await RedisServer.start();
-    admin = new Redis(server.port, server.host);
-    kr = kickass({ connection: server.url, prefix: PREFIX });
-    await model(kr).create({ name: 'seed', score: 1 });
-  });
-
-  afterAll(async () => {
-    await kr.close();
-    admin.disconnect();
-    await server.stop();
+    await model(fixture.kr).create({ name: 'seed', score: 1 });
   });
 
   it.each(Object.keys(CALLS))('%s: works or fails typed, writes nothing when refused, stays in its prefix', async (name) => {
     const call = CALLS[name] as Call;
     await fc.assert(
       fc.asyncProperty(anyValue, anyValue, async (value, other) => {
-        const before = await admin.dbsize();
+        const before = await fixture.admin.dbsize();
         let refused: unknown = null;
         try {
-          await call(kr, value, other);
+          await call(fixture.kr, value, other);
         } catch (error) {
           refused = error;
         }
         if (refused !== null) {
           expect(refused, `${name} threw ${refused instanceof Error ? refused.message : typeof refused}`).toBeInstanceOf(KickassError);
           expect(refused).not.toBeInstanceOf(ScriptError);
-          expect(await admin.dbsize()).toBe(before);
+          expect(await fixture.admin.dbsize()).toBe(before);
         }
       }),
       { numRuns: Number(process.env.FUZZ_RUNS ?? '60') },
     );
-    const outside = (await admin.keys('*')).filter((key) => !key.startsWith(`{${PREFIX}:`));
+    const outside = (await fixture.admin.keys('*')).filter((key) => !key.startsWith(`{${PREFIX}:`));
     expect(outside).toEqual([]);
   }, 120_000);
 });

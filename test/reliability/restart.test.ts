@@ -3,32 +3,21 @@
 // with a typed KickassError, none is left unhandled, the clients reconnect and reload their scripts
 // (NOSCRIPT after the restart), no object is half written (verify() is clean), every acknowledged
 // create is there, and no id is handed out twice.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { KickassError } from '../../src/core/errors.js';
-import { kickass } from '../../src/kickass.js';
-import type { Kickass } from '../../src/kickass.js';
 import { t } from '../../src/store/fields.js';
-import { RedisServer, waitFor } from '../../harness/redis-server.js';
+import { waitFor } from '../../harness/redis-server.js';
+import { usePrivateServer } from './private-server.js';
 import { randomPrefix } from '../harness/topologies.js';
 
 const WORKERS = 8;
 const DAY = Date.UTC(2026, 11, 2);
 
 describe('a standalone server restarted mid-run (SIGKILL, AOF with fsync always)', () => {
-  let server: RedisServer;
-  let kr: Kickass;
-
-  beforeAll(async () => {
-    server = await RedisServer.start({ appendonly: true });
-    kr = kickass({ connection: { host: server.host, port: server.port, maxRetriesPerRequest: 2 }, prefix: randomPrefix(), onConnectionError: () => undefined });
-  });
-
-  afterAll(async () => {
-    await kr.close();
-    await server.stop();
-  });
+  const fixture = usePrivateServer(randomPrefix(), { appendonly: true }, { maxRetriesPerRequest: 2 });
 
   it('fails calls with typed errors only, then carries on: no partial object, no lost create, no repeated id', async () => {
+    const { kr, server } = fixture;
     const unhandled: unknown[] = [];
     const onUnhandled = (reason: unknown): void => {
       unhandled.push(reason);

@@ -2,14 +2,12 @@
 // component's call fails with a typed ConnectionError in about that time instead of hanging; the
 // cache answers from the factory (failOpen) or fails with CacheUnavailableError; once the server
 // answers again everything works and the objects check out.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Redis } from 'ioredis';
+import { describe, expect, it } from 'vitest';
 import { CacheUnavailableError } from '../../src/cache/errors.js';
 import { ConnectionError } from '../../src/core/errors.js';
-import { kickass } from '../../src/kickass.js';
-import type { Kickass } from '../../src/kickass.js';
 import { t } from '../../src/store/fields.js';
-import { RedisServer, waitFor } from '../../harness/redis-server.js';
+import { waitFor } from '../../harness/redis-server.js';
+import { usePrivateServer } from './private-server.js';
 import { randomPrefix } from '../harness/topologies.js';
 
 const TIMEOUT = 200;
@@ -26,23 +24,10 @@ async function settle(call: () => Promise<unknown>): Promise<{ ms: number; value
 }
 
 describe('a server that stops answering (DEBUG SLEEP)', () => {
-  let server: RedisServer;
-  let kr: Kickass;
-  let admin: Redis;
-
-  beforeAll(async () => {
-    server = await RedisServer.start();
-    admin = new Redis(server.port, server.host);
-    kr = kickass({ connection: { host: server.host, port: server.port, commandTimeout: TIMEOUT }, prefix: randomPrefix(), onConnectionError: () => undefined });
-  });
-
-  afterAll(async () => {
-    await kr.close();
-    admin.disconnect();
-    await server.stop();
-  });
+  const fixture = usePrivateServer(randomPrefix(), {}, { commandTimeout: TIMEOUT });
 
   it('fails calls with typed errors in about the command timeout, answers from the cache factory, and recovers', async () => {
+    const { kr, admin } = fixture;
     const User = kr.model('user', { name: t.string().index() });
     const ids = kr.idGenerator('orders', { blockSize: 1 });
     const views = kr.hierarchicalCounter('views', { resolutions: ['day'] });
