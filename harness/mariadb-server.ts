@@ -16,9 +16,14 @@ export function mariadbServerBinary(): string {
   return process.env.MARIADB_SERVER_BIN ?? (spawnSync('sh', ['-c', 'command -v mariadbd || command -v /usr/sbin/mariadbd']).stdout.toString().trim() || 'mariadbd');
 }
 
+/** The mariadb client's arguments for a query as root on 127.0.0.1:`port` (tab-separated output). */
+function clientArgs(port: number, database = '', header = false): string[] {
+  return ['--no-defaults', '--default-character-set=utf8mb4', '-h', '127.0.0.1', '-P', String(port), '-u', 'root', '--batch', ...(header ? [] : ['--skip-column-names']), ...(database === '' ? [] : [database])];
+}
+
 /** Runs a SQL text (given on stdin: any length) with the mariadb client against a server; returns its tab-separated output. */
 export function mariadbQuery(port: number, sql: string, database = '', header = false): string {
-  const result = spawnSync('mariadb', ['--no-defaults', '--default-character-set=utf8mb4', '-h', '127.0.0.1', '-P', String(port), '-u', 'root', '--batch', ...(header ? [] : ['--skip-column-names']), ...(database === '' ? [] : [database])], { encoding: 'utf8', input: sql, maxBuffer: 256 * 1024 * 1024 });
+  const result = spawnSync('mariadb', clientArgs(port, database, header), { encoding: 'utf8', input: sql, maxBuffer: 256 * 1024 * 1024 });
   if (result.status !== 0) throw new Error(`mariadb: ${(result.stderr as string | null)?.trim() || result.error?.message || `exit ${String(result.status)}`}`);
   return result.stdout;
 }
@@ -79,7 +84,7 @@ export class MariaDbServer {
   /** Runs SQL with the mariadb client without blocking the event loop (tab-separated rows). */
   queryAsync(sql: string): Promise<string> {
     return new Promise((resolve, reject) => {
-      const child = spawn('mariadb', ['--no-defaults', '--default-character-set=utf8mb4', '-h', '127.0.0.1', '-P', String(this.port), '-u', 'root', '--batch', '--skip-column-names']);
+      const child = spawn('mariadb', clientArgs(this.port));
       let out = '';
       let err = '';
       child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));

@@ -10,6 +10,26 @@ export type WriteOp = readonly ['s' | 'u' | 't' | 'e' | 'w' | 'I' | 'N', string,
 export const MAX_ID_LENGTH = 512;
 
 /** Throws unless `id` is a usable object id: a non-empty well-formed string of at most 512 characters. */
+/** The hidden object field a folded-term ('t'), plug-in-entries ('e') or token-stream ('w') op writes. */
+export function hiddenName(op: 't' | 'e' | 'w', field: string): string {
+  return `$${op === 'e' ? 'x' : op}:${field}`;
+}
+
+/** The stored field name an op writes. */
+export function storedName(op: WriteOp[0], field: string): string {
+  return op === 't' || op === 'e' || op === 'w' ? hiddenName(op, field) : field;
+}
+
+/** Runs `validate` for entry `i` of a batch, naming the entry in any ValidationError (`inputs[3].score`). */
+export function atEntry<T>(list: string, i: number, validate: () => T): T {
+  try {
+    return validate();
+  } catch (error) {
+    if (error instanceof ValidationError) throw new ValidationError(`${list}[${String(i)}].${error.field}`, error.reason, { cause: error });
+    throw error;
+  }
+}
+
 export function checkId(id: unknown, field = 'id'): string {
   if (typeof id !== 'string' || id.length === 0 || id.length > MAX_ID_LENGTH || !id.isWellFormed()) {
     throw new ValidationError(field, `must be a non-empty string of at most ${String(MAX_ID_LENGTH)} characters`);

@@ -5,7 +5,7 @@ import type { ScriptPlan } from '../core/script.js';
 import type { IncrementalIdGenerator } from '../ids/incremental-id-generator.js';
 import type { TimeOrderedIdGenerator } from '../ids/time-ordered-id-generator.js';
 import { UniqueViolationError, ValidationError, storeScriptErrors } from './errors.js';
-import { checkId, decodeRow, fullObjectOps, incrementOp, patchOps } from './input.js';
+import { atEntry, checkId, decodeRow, fullObjectOps, hiddenName, incrementOp, patchOps, storedName } from './input.js';
 import type { WriteOp } from './input.js';
 import type { PartitionKeys } from './keys.js';
 import type { ModelInternals } from './model-internals.js';
@@ -61,30 +61,10 @@ function applyOps(mode: WriteMode, old: RawObject, ops: readonly WriteOp[]): Raw
   return Object.fromEntries(next);
 }
 
-/** The hidden object field a folded-term ('t'), plug-in-entries ('e') or token-stream ('w') op writes. */
-function hiddenName(op: 't' | 'e' | 'w', field: string): string {
-  return `$${op === 'e' ? 'x' : op}:${field}`;
-}
-
-/** The stored field name an op writes. */
-function storedName(op: WriteOp[0], field: string): string {
-  return op === 't' || op === 'e' || op === 'w' ? hiddenName(op, field) : field;
-}
-
 /** Waits a random time that grows with the attempt (up to ~64 ms), so that writers retrying on one object spread out. */
 function backoff(attempt: number): Promise<void> {
   const ms = Math.random() * 2 ** Math.min(attempt, 6);
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Runs `validate` for entry `i` of a batch, naming the entry in any ValidationError (`inputs[3].score`). */
-function atEntry<T>(list: string, i: number, validate: () => T): T {
-  try {
-    return validate();
-  } catch (error) {
-    if (error instanceof ValidationError) throw new ValidationError(`${list}[${String(i)}].${error.field}`, error.reason, { cause: error });
-    throw error;
-  }
 }
 
 function checkBatch(list: unknown, field: string): void {

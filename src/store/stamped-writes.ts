@@ -1,7 +1,7 @@
 import { partitionOf } from '../core/keys.js';
 import type { ScriptPlan } from '../core/script.js';
 import { ValidationError, storeScriptErrors } from './errors.js';
-import { checkId, fullObjectOps } from './input.js';
+import { atEntry, checkId, fullObjectOps, storedName } from './input.js';
 import type { WriteOp } from './input.js';
 import type { PartitionKeys } from './keys.js';
 import type { ModelInternals } from './model-internals.js';
@@ -60,12 +60,7 @@ export function checkStampable(model: StampedModel): void {
 
 /** The stored fields of a validated row, flat (name, value, ...) as the apply script takes them. */
 function storedFields(ops: readonly WriteOp[]): string[] {
-  const flat: string[] = [];
-  for (const [op, field, value] of ops) {
-    const name = op === 's' ? field : `$${op === 'e' ? 'x' : op}:${field}`;
-    flat.push(name, value);
-  }
-  return flat;
+  return ops.flatMap(([op, field, value]) => [storedName(op, field), value]);
 }
 
 /**
@@ -76,18 +71,13 @@ function storedFields(ops: readonly WriteOp[]): string[] {
  */
 export async function applyStamped(model: StampedModel, changes: readonly StampedChange[], prune?: Stamp): Promise<StampedReport> {
   checkStampable(model);
-  const prepared = changes.map((change, i): [string, string, string[] | 0] => {
-    const at = `changes[${String(i)}]`;
-    const id = checkId(change.id, `${at}.id`);
-    const stamp = formatStamp(change.stamp, `${at}.stamp`);
-    if (change.row === null) return [id, stamp, 0];
-    try {
-      return [id, stamp, storedFields(fullObjectOps(model.schema, change.row).ops)];
-    } catch (error) {
-      if (error instanceof ValidationError) throw new ValidationError(`${at}.${error.field}`, error.reason, { cause: error });
-      throw error;
-    }
-  });
+  const prepared = changes.map((change, i): [string, string, string[] | 0] =>
+    atEntry('changes', i, () => {
+      const id = checkId(change.id);
+      const stamp = formatStamp(change.stamp);
+      return [id, stamp, change.row === null ? 0 : storedFields(fullObjectOps(model.schema, change.row).ops)];
+    }),
+  );
   const pruneArg = prune === undefined ? '' : formatStamp(prune, 'prune');
   const byPartition = new Map<number, [string, string, string[] | 0][]>();
   for (const change of prepared) {

@@ -139,18 +139,9 @@ export class BinlogStream implements AsyncIterable<BinlogTransaction> {
   /** The transactions as they commit; throws the reader's failure (BinlogGapError for a purged position). */
   async *[Symbol.asyncIterator](): AsyncIterator<BinlogTransaction> {
     for (;;) {
-      const next = this.#queue.shift();
-      if (next !== undefined) {
-        this.#resumeWhenDrained();
-        yield next;
-        continue;
-      }
-      if (this.#failure !== null) throw this.#failure;
-      if (this.#stopped) return;
-      await new Promise<void>((resolve) => {
-        this.#wake = resolve;
-      });
-      this.#wake = null;
+      const batch = await this.takeBatch(1);
+      if (batch.length === 0) return;
+      yield* batch;
     }
   }
 
@@ -183,11 +174,6 @@ export class BinlogStream implements AsyncIterable<BinlogTransaction> {
       this.#paused = false;
       (this.#reader as unknown as PausableReader).connection?.resume();
     }
-  }
-
-  /** Transactions read and not yet taken. */
-  get queued(): number {
-    return this.#queue.length;
   }
 
   /**

@@ -6,7 +6,7 @@ import type { SyncMappingError } from './errors.js';
 import { Snapshot } from './snapshot.js';
 import { selectList, shapeTable } from './source-tables.js';
 import { positionOrdinal } from './sync-state.js';
-import type { SyncState } from './sync-state.js';
+import type { SnapshotProgress, SyncState } from './sync-state.js';
 import type { CompiledMapping } from './table-mapping.js';
 
 /** Snapshot rows take this index (scaled by ModelWrites): newer than any change of a transaction at the snapshot's position. */
@@ -49,18 +49,22 @@ export async function copyTables(context: CopyContext, start: SyncState): Promis
   const snapshot = await Snapshot.open(context.connection, context.flavor);
   try {
     const ordinal = positionOrdinal(snapshot.position.file, snapshot.position.offset);
-    let state: SyncState =
-      start.snapshot === null
-        ? { ...start, position: snapshot.position, snapshot: { firstOrdinal: ordinal, table: 0, after: null, rows: 0 } }
-        : start;
+    // the epoch's first snapshot fixes where the stream starts; a resumed copy keeps it
+    const position = start.snapshot === null ? snapshot.position : start.position;
+    let progress: SnapshotProgress = start.snapshot ?? { firstOrdinal: ordinal, table: 0, after: null, rows: 0 };
+    let state: SyncState = { ...start, position, snapshot: progress };
+    const save = async (next: SnapshotProgress, phase: SyncState['phase'] = 'snapshot'): Promise<void> => {
+      progress = next;
+      state = { ...state, phase, snapshot: progress };
+      await context.save(state);
+    };
     const stamp: Stamp = { epoch: state.epoch, ordinal, index: SNAPSHOT_INDEX };
-    for (let t = state.snapshot?.table ?? 0; t < context.mappings.length; t++) {
+    for (let t = progress.table; t < context.mappings.length; t++) {
       const mapping = context.mappings[t] as CompiledMapping;
       const shape = mapping.shape;
       const [count] = await context.connection.query<RowDataPacket[]>(`SELECT COUNT(*) AS n FROM ${shapeTable(shape)}`);
       const tableTotal = Number(count[0]?.n ?? 0);
-      const progress = state.snapshot;
-      const after = progress !== null && progress.table === t ? progress.after : null;
+      const after = progress.table === t ? progress.after : null;
       let tableRows = 0;
       const chunks = snapshot.chunks({ schema: shape.schema, table: shape.table, primaryKey: shape.primaryKey, select: selectList(shape) }, { size: context.chunkSize, ...(after === null ? {} : { after }) });
       const iterator = chunks[Symbol.asyncIterator]();
@@ -79,22 +83,18 @@ export async function copyTables(context: CopyContext, start: SyncState): Promis
         });
         const last = rows[rows.length - 1] as RowDataPacket;
         tableRows += rows.length;
-        const rowsSoFar = (state.snapshot?.rows ?? 0) + rows.length;
-        state = { ...state, snapshot: { ...(state.snapshot ?? { firstOrdinal: ordinal }), table: t, after: shape.primaryKey.map((c) => last[c] as unknown), rows: rowsSoFar } };
-        await context.save(state);
-        context.onProgress({ table: mapping.name, tableRows, tableTotal, rows: rowsSoFar });
+        await save({ ...progress, table: t, after: shape.primaryKey.map((c) => last[c] as unknown), rows: progress.rows + rows.length });
+        context.onProgress({ table: mapping.name, tableRows, tableTotal, rows: progress.rows });
         if (context.stopping()) {
           await next.catch(() => undefined);
           return state;
         }
       }
-      state = { ...state, snapshot: { ...(state.snapshot ?? { firstOrdinal: ordinal, rows: 0 }), table: t + 1, after: null } };
-      await context.save(state);
-      context.onProgress({ table: mapping.name, tableRows, tableTotal, rows: state.snapshot?.rows ?? 0 });
+      await save({ ...progress, table: t + 1, after: null });
+      context.onProgress({ table: mapping.name, tableRows, tableTotal, rows: progress.rows });
       if (context.stopping()) return state;
     }
-    state = { ...state, phase: 'sweep' };
-    await context.save(state);
+    await save(progress, 'sweep');
     return state;
   } finally {
     await snapshot.close().catch(() => undefined);

@@ -24,6 +24,13 @@ function fix(setting: string, needed: string): string {
   return `set ${setting}=${needed} in the server's configuration (or SET GLOBAL ${setting}=${needed} where it is dynamic) and start the sync again`;
 }
 
+/** Whether the server is MariaDB or MySQL, and its version. */
+export async function sourceFlavor(connection: Connection): Promise<Pick<SourceInfo, 'flavor' | 'version'>> {
+  const [rows] = await connection.query<RowDataPacket[]>('SELECT VERSION() AS version');
+  const version = String(rows[0]?.version ?? '');
+  return { flavor: /mariadb/i.test(version) ? 'mariadb' : 'mysql', version };
+}
+
 /**
  * Checks that a source server can feed the sync: binary logging on, in ROW format with full row
  * images and FULL row metadata (so that column names and types come with each event, and added or
@@ -31,9 +38,7 @@ function fix(setting: string, needed: string): string {
  * a replica. Throws SyncSourceError naming the first setting that is missing.
  */
 export async function checkSource(connection: Connection): Promise<SourceInfo> {
-  const [versionRows] = await connection.query<RowDataPacket[]>('SELECT VERSION() AS version');
-  const version = String(versionRows[0]?.version ?? '');
-  const flavor = /mariadb/i.test(version) ? 'mariadb' : 'mysql';
+  const { flavor, version } = await sourceFlavor(connection);
   const [rows] = await connection.query<RowDataPacket[]>(`SHOW GLOBAL VARIABLES WHERE Variable_name IN (${VARIABLES.map(() => '?').join(', ')})`, VARIABLES);
   const vars = new Map(rows.map((row) => [String(row.Variable_name).toLowerCase(), String(row.Value)]));
   const logBin = vars.get('log_bin') ?? 'OFF';

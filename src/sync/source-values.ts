@@ -1,3 +1,6 @@
+import { createConnection } from 'mysql2/promise';
+import type { Connection } from 'mysql2/promise';
+import type { BinlogSource } from './binlog-stream.js';
 import type { SourceColumn, TableShape } from './source-tables.js';
 
 /**
@@ -7,6 +10,12 @@ import type { SourceColumn, TableShape } from './source-tables.js';
  * numbers unless beyond 2^53 (then exact strings), DECIMAL as exact strings, JSON as its text.
  */
 export const SOURCE_VALUE_OPTIONS = Object.freeze({ dateStrings: true, timezone: 'Z', supportBigNumbers: true, bigNumberStrings: false, jsonStrings: true });
+
+/** A connection to the source that reads values as SOURCE_VALUE_OPTIONS says. */
+export function connectSource(source: BinlogSource): Promise<Connection> {
+  const { host, port, user, password } = source;
+  return createConnection({ host, port, user, password: password ?? '', ...SOURCE_VALUE_OPTIONS });
+}
 
 /** A source row: column name to value as the readers give it (see SOURCE_VALUE_OPTIONS). */
 export type SourceRow = Readonly<Record<string, unknown>>;

@@ -1,7 +1,8 @@
-import { createConnection } from 'mysql2/promise';
 import type { RowDataPacket } from 'mysql2/promise';
 import type { KickassContext } from '../core/context.js';
 import { SyncConfigError } from './errors.js';
+import { sourceFlavor } from './source-check.js';
+import { connectSource } from './source-values.js';
 import { parseSource } from './sync-options.js';
 import type { SyncSourceOptions } from './sync-options.js';
 import { loadState, positionOrdinal } from './sync-state.js';
@@ -31,20 +32,18 @@ export interface SavedSyncStatus {
 }
 
 /** A GTID position with its domains in order, to compare two. */
-function normalizeGtid(position: string): string {
+export function normalizeGtid(position: string): string {
   return position.split(',').map((p) => p.trim()).filter(Boolean).sort().join(',');
 }
 
 /** Reads a sync's checkpoint from Redis and the source's binlog position, and compares them. */
 export async function readSyncStatus(context: KickassContext, name: string, source: string | SyncSourceOptions): Promise<SavedSyncStatus> {
   if (typeof name !== 'string' || name === '') throw new SyncConfigError('name', 'must be a non-empty string');
-  const { host, port, user, password } = parseSource(source);
-  const connection = await createConnection({ host, port, user, password: password ?? '' });
+  const connection = await connectSource(parseSource(source));
   let now: StreamPosition;
   try {
     const [master] = await connection.query<RowDataPacket[]>('SHOW MASTER STATUS');
-    const [version] = await connection.query<RowDataPacket[]>('SELECT VERSION() AS v');
-    const variable = /mariadb/i.test(String(version[0]?.v)) ? 'gtid_binlog_pos' : 'gtid_executed';
+    const variable = (await sourceFlavor(connection)).flavor === 'mariadb' ? 'gtid_binlog_pos' : 'gtid_executed';
     const [gtid] = await connection.query<RowDataPacket[]>(`SELECT @@GLOBAL.${variable} AS gtid`);
     now = { gtid: String(gtid[0]?.gtid ?? ''), file: String(master[0]?.File ?? ''), offset: Number(master[0]?.Position ?? 0) };
   } finally {

@@ -1,4 +1,3 @@
-import { createConnection } from 'mysql2/promise';
 import type { Connection } from 'mysql2/promise';
 import type { KickassContext } from '../core/context.js';
 import { stableHash } from '../core/keys.js';
@@ -12,11 +11,11 @@ import { copyTables } from './snapshot-copy.js';
 import type { CopyProgress } from './snapshot-copy.js';
 import { checkSource } from './source-check.js';
 import { readTableShapes } from './source-tables.js';
-import { SOURCE_VALUE_OPTIONS } from './source-values.js';
+import { connectSource } from './source-values.js';
 import { loadState, saveState } from './sync-state.js';
 import { classifyStatement } from './statements.js';
 import { isTransient } from './transient-errors.js';
-import type { SyncState } from './sync-state.js';
+import type { StreamPosition, SyncState } from './sync-state.js';
 import { compileMapping } from './table-mapping.js';
 import type { CompiledMapping, TableMapping } from './table-mapping.js';
 import { checkSyncOptions, parseSource, tableName } from './sync-options.js';
@@ -27,7 +26,7 @@ export interface SyncStatus {
   readonly phase: 'idle' | 'snapshot' | 'sweep' | 'stream' | 'retrying' | 'stopped' | 'failed';
   readonly epoch: number;
   /** Where the stream resumes: the position after the last transaction applied. */
-  readonly position: { readonly gtid: string; readonly file: string; readonly offset: number } | null;
+  readonly position: StreamPosition | null;
   /** The copy's progress while one runs. */
   readonly snapshot: CopyProgress | null;
   /** Transactions and row changes applied from the stream in this epoch. */
@@ -149,11 +148,6 @@ export class Sync {
     await this.#running?.catch(() => undefined);
   }
 
-  async #connect(): Promise<Connection> {
-    const { host, port, user, password } = this.#source;
-    return createConnection({ host, port, user, password: password ?? '', ...SOURCE_VALUE_OPTIONS });
-  }
-
   async #compile(connection: Connection): Promise<Map<string, CompiledMapping>> {
     const names = Object.keys(this.#options.tables).sort();
     const shapes = await readTableShapes(connection, names.map(tableName));
@@ -187,7 +181,7 @@ export class Sync {
 
   /** One attempt: connect, check, then the phases the checkpoint asks for until stopped. */
   async #attempt(): Promise<void> {
-    const connection = await this.#connect();
+    const connection = await connectSource(this.#source);
     try {
       const info = await checkSource(connection);
       await connection.query("SET SESSION time_zone = '+00:00'");

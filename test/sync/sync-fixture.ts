@@ -4,6 +4,7 @@ import { afterAll, beforeAll } from 'vitest';
 import { MariaDbServer } from '../../harness/mariadb-server.js';
 import { waitFor } from '../../harness/redis-server.js';
 import type { Sync } from '../../src/sync/sync.js';
+import { normalizeGtid } from '../../src/sync/sync-status.js';
 
 /** Starts a MariaDB server for the file's tests and stops it after them. */
 export function useMariaDb(): { readonly server: MariaDbServer } {
@@ -25,11 +26,6 @@ export function useMariaDb(): { readonly server: MariaDbServer } {
 /** The source's current GTID position, its parts sorted (comparable with a sync's position). */
 export function gtidPosition(server: MariaDbServer): string {
   return normalizeGtid(server.query('SELECT @@gtid_binlog_pos').trim());
-}
-
-/** A GTID position with its domains in order. */
-export function normalizeGtid(position: string): string {
-  return position.split(',').map((p) => p.trim()).filter(Boolean).sort().join(',');
 }
 
 /** Waits until the sync streams at the source's current position. */

@@ -145,6 +145,13 @@ local function server_now()
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
 
+-- Sends `values` after `command key` in calls of at most 2000 values (even-sized, so pairs never split).
+local function call_chunked(command, key, values)
+  for i = 1, #values, 2000 do
+    redis.call(command, key, unpack(values, i, math.min(i + 1999, #values)))
+  end
+end
+
 -- Removes an object and all its index entries.
 local function purge(base, spec, id, key, ids_key, exp_key)
   local old = load_object(key)

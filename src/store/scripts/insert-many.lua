@@ -46,13 +46,6 @@ for _, g in ipairs(groups) do
   end
 end
 
--- Sends `values` after `command key` in chunks (even-sized, so pairs never split).
-local function call_chunked(command, key, values)
-  for i = 1, #values, 2000 do
-    redis.call(command, key, unpack(values, i, math.min(i + 1999, #values)))
-  end
-end
-
 local texts = cjson.decode(ARGV[1]).t
 local texts_batch = text_batch(base)
 for _, o in ipairs(objects) do

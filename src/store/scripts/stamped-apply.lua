@@ -34,12 +34,13 @@ end
 -- New entries of objects the batch creates, per key, written at the end (one call per key and
 -- 2000 values instead of one per entry); only for ids the batch names once, whose entries no
 -- later change of the batch can touch.
-local gathered, gathered_keys, created = {}, {}, {}
+local gathered, gathered_commands, gathered_keys, created = {}, {}, {}, {}
 local function gather(command, key, a, b)
   local g = gathered[key]
   if g == nil then
-    g = { command }
+    g = {}
     gathered[key] = g
+    gathered_commands[key] = command
     gathered_keys[#gathered_keys + 1] = key
   end
   g[#g + 1] = a
@@ -103,15 +104,6 @@ for i, change in ipairs(batch) do
   end
 end
 
--- Sends `values` after `command key` in chunks (even-sized, so pairs never split).
-local function call_chunked(command, key, values, from)
-  for j = from, #values, 2000 do
-    redis.call(command, key, unpack(values, j, math.min(j + 1999, #values)))
-  end
-end
-for _, key in ipairs(gathered_keys) do
-  local g = gathered[key]
-  call_chunked(g[1], key, g, 2)
-end
-call_chunked('ZADD', KEYS[1], created, 1)
+for _, key in ipairs(gathered_keys) do call_chunked(gathered_commands[key], key, gathered[key]) end
+call_chunked('ZADD', KEYS[1], created)
 return { applied, skipped }
