@@ -135,6 +135,16 @@ export class RedisServer {
     await this.#exited;
   }
 
+  /** Freezes the process (SIGSTOP): it holds its connections but answers nothing, replicates nothing. */
+  pause(): void {
+    this.#child?.kill('SIGSTOP');
+  }
+
+  /** Lets a paused process run again (SIGCONT). */
+  resume(): void {
+    this.#child?.kill('SIGCONT');
+  }
+
   /** Starts the server again on the same port and directory (AOF data survives when enabled). */
   async restart(): Promise<void> {
     await this.kill('SIGKILL');
@@ -170,6 +180,11 @@ export class RedisClusterServers {
       );
       if (create.status !== 0) throw new Error(`redis-cli --cluster create failed: ${create.stdout}${create.stderr}`);
       await cluster.waitUntilHealthy();
+      // replicas serve no purpose (WAIT, failover) until they have synced with their master
+      await waitFor(`${String(masters * replicas)} synced replicas`, async () => {
+        const infos = await Promise.all(nodes.map((n) => rawCommand(n.port, ['INFO', 'replication'])));
+        return infos.filter((info) => info.includes('master_link_status:up')).length === masters * replicas;
+      }, 30000, 100);
     } catch (error) {
       await cluster.stop();
       throw error;
@@ -191,6 +206,27 @@ export class RedisClusterServers {
       }
       return true;
     }, timeoutMs, 100);
+  }
+
+  /** The running replicas of the master on `port` (from its CLUSTER NODES). */
+  async replicasOf(port: number): Promise<RedisServer[]> {
+    const lines = (await rawCommand(port, ['CLUSTER', 'NODES'])).split('\n').map((line) => line.split(' '));
+    const masterId = lines.find((fields) => fields[2]?.includes('myself'))?.[0];
+    const ports = lines.filter((fields) => fields[3] === masterId).map((fields) => Number(/:(\d+)@/.exec(fields[1] ?? '')?.[1]));
+    return this.nodes.filter((n) => n.running && ports.includes(n.port));
+  }
+
+  /**
+   * After a master was killed: waits until the running nodes count `masters` masters again (its
+   * replica promoted) and every slot is served. Restarting the killed node before that would bring
+   * it back as the master of its slots, empty when it keeps nothing on disk.
+   */
+  async waitForFailover(masters: number, timeoutMs = 30000): Promise<void> {
+    await waitFor(`${String(masters)} running masters`, async () => {
+      const roles = await Promise.all(this.nodes.filter((n) => n.running).map((n) => rawCommand(n.port, ['INFO', 'replication'])));
+      return roles.filter((info) => info.includes('role:master')).length === masters;
+    }, timeoutMs, 100);
+    await this.waitUntilHealthy(timeoutMs);
   }
 
   /** Stops every node and removes their directories. */

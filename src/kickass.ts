@@ -9,6 +9,8 @@ import type { ConnectionInput, RedisClient } from './core/connection.js';
 import type { KickassContext } from './core/context.js';
 import { StateError } from './core/errors.js';
 import { DEFAULT_PREFIX, KeyBuilder } from './core/keys.js';
+import { waitForReplicas } from './core/replication.js';
+import type { ReplicaWait } from './core/replication.js';
 import { ScriptRunner } from './core/script-runner.js';
 import { IncrementalIdGenerator } from './ids/incremental-id-generator.js';
 import type { IncrementalIdOptions } from './ids/incremental-id-generator.js';
@@ -70,6 +72,16 @@ export class Kickass {
   /** The key prefix. */
   get prefix(): string {
     return this.context.keys.prefix;
+  }
+
+  /**
+   * Waits until `replicas` replicas of every master hold every write made so far through this
+   * instance (Redis `WAIT`): a write that must survive a failover. Resolves with the lowest count;
+   * throws ReplicationTimeoutError when fewer confirmed within `timeoutMs`.
+   */
+  waitForReplicas(wait: ReplicaWait): Promise<number> {
+    this.#assertOpen();
+    return waitForReplicas(this.context.client, wait);
   }
 
   /** A block-reserving (hi/lo) incremental id generator; ids are safe JS numbers. */

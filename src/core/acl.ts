@@ -10,7 +10,7 @@ export const REDIS_COMMANDS: readonly string[] = Object.freeze([
   'hdel', 'hexists', 'hget', 'hgetall', 'hincrby', 'hkeys', 'hlen', 'hmget', 'hscan', 'hset', 'incr', 'incrby',
   'persist', 'pexpire', 'pexpireat', 'pexpiretime', 'pfadd', 'pfcount', 'pttl', 'publish', 'sadd', 'scan', 'scard',
   'set', 'setrange', 'sintercard', 'sismember', 'smembers', 'smismember', 'srem', 'sscan', 'subscribe', 'sunion',
-  'time', 'type', 'unlink', 'unsubscribe', 'zadd', 'zcard', 'zcount', 'zdiff', 'zincrby', 'zlexcount', 'zmscore',
+  'time', 'type', 'unlink', 'unsubscribe', 'wait', 'zadd', 'zcard', 'zcount', 'zdiff', 'zincrby', 'zlexcount', 'zmscore',
   'zpopmax', 'zrange', 'zrangebylex', 'zrangebyscore', 'zrem', 'zremrangebyscore', 'zscan', 'zscore',
   'ping', 'quit', 'hello', 'info', 'client|setname', 'cluster|slots', 'cluster|shards', 'cluster|info',
 ]);

@@ -14,3 +14,5 @@ export { REDIS_COMMANDS, aclRules } from './acl.js';
 export { formatDuration, parseDuration } from './durations.js';
 export type { Duration } from './durations.js';
 export * from './codecs.js';
+export { ReplicationTimeoutError, checkReplicaWait, waitForReplicas, waitForReplicasOf } from './replication.js';
+export type { ReplicaWait } from './replication.js';

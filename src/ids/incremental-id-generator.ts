@@ -1,5 +1,7 @@
 import type { KickassContext } from '../core/context.js';
 import { ConnectionError, InvalidArgumentError, KickassError } from '../core/errors.js';
+import { checkReplicaWait, waitForReplicasOf } from '../core/replication.js';
+import type { ReplicaWait } from '../core/replication.js';
 import { idsScriptErrors } from './errors.js';
 import { incrementalCounterKey } from './keys.js';
 import { reserveBlockScript } from './scripts/index.generated.js';
@@ -15,6 +17,12 @@ export interface IncrementalIdOptions {
   prefetchAt?: number;
   /** The first id ever handed out. @defaultValue 1 */
   start?: number;
+  /**
+   * Use a reserved block only once this many replicas hold it (Redis `WAIT`), so a failover to a
+   * replica cannot hand the same ids out again; a short wait fails the reservation with
+   * ReplicationTimeoutError. @defaultValue undefined (replication is asynchronous)
+   */
+  waitForReplicas?: ReplicaWait;
 }
 
 /** The largest id an incremental generator hands out: ids stay exact JavaScript numbers. */
@@ -48,6 +56,7 @@ export class IncrementalIdGenerator {
   readonly #key: string;
   readonly #start: number;
   readonly #threshold: number;
+  readonly #replicaWait: ReplicaWait | undefined;
   readonly #ranges: Range[] = [];
   #available = 0;
   #inFlight: Promise<KickassError | undefined> | undefined;
@@ -62,6 +71,7 @@ export class IncrementalIdGenerator {
     const prefetchAt = options.prefetchAt ?? 0.2;
     if (!(prefetchAt >= 0 && prefetchAt < 1)) throw new InvalidArgumentError('prefetchAt', 'must be a fraction in [0, 1)');
     this.#threshold = Math.floor(this.blockSize * prefetchAt);
+    this.#replicaWait = options.waitForReplicas === undefined ? undefined : checkReplicaWait('waitForReplicas', options.waitForReplicas);
   }
 
   /** The next id. Resolves from memory while the current block lasts. */
@@ -125,6 +135,10 @@ export class IncrementalIdGenerator {
   #reserve(count: number): Promise<KickassError | undefined> {
     const reservation = this.#context.scripts
       .run(reserveBlockScript, { counter: this.#key }, { count, start: this.#start, max: MAX_INCREMENTAL_ID }, idsScriptErrors)
+      .then(async (reply) => {
+        if (this.#replicaWait !== undefined) await waitForReplicasOf(this.#context.client, this.#key, this.#replicaWait);
+        return reply;
+      })
       .then(
         (reply) => {
           const last = Number(reply);

@@ -3,6 +3,8 @@ import type { KickassContext } from '../core/context.js';
 import { parseDuration } from '../core/durations.js';
 import type { Duration } from '../core/durations.js';
 import { InvalidArgumentError, StateError } from '../core/errors.js';
+import { checkReplicaWait } from '../core/replication.js';
+import type { ReplicaWait } from '../core/replication.js';
 import { ClockMovedBackwardsError, IdExhaustedError, WorkerLeaseLostError } from './errors.js';
 import { composeId, decodeId, makeLayout } from './id-layout.js';
 import type { DecodedId, IdLayout } from './id-layout.js';
@@ -27,6 +29,12 @@ export interface TimeOrderedIdOptions {
   reacquire?: boolean;
   /** Wall clock in ms; replaceable for clock fault tests. @defaultValue Date.now */
   clock?: () => number;
+  /**
+   * Use (or extend) a worker-id lease only once this many replicas hold it (Redis `WAIT`), so a
+   * failover to a replica cannot lease the same worker id to a second generator.
+   * @defaultValue undefined (replication is asynchronous)
+   */
+  waitForReplicas?: ReplicaWait;
 }
 
 const sleep = (ms: number): Promise<void> =>
@@ -75,6 +83,7 @@ export class TimeOrderedIdGenerator {
       maxWorkerId: 2 ** this.layout.workerIdBits - 1,
       acquireTimeoutMs: parseDuration(options.acquireTimeout ?? '10s', 'acquireTimeout'),
       clock: this.#clock,
+      replicaWait: options.waitForReplicas === undefined ? undefined : checkReplicaWait('waitForReplicas', options.waitForReplicas),
     });
   }
 

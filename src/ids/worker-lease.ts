@@ -1,6 +1,8 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { KickassContext } from '../core/context.js';
+import { ReplicationTimeoutError, waitForReplicasOf } from '../core/replication.js';
+import type { ReplicaWait } from '../core/replication.js';
 import { NoWorkerIdAvailableError } from './errors.js';
 import { workerLeaseKeys } from './keys.js';
 import type { WorkerLeaseKeys } from './keys.js';
@@ -16,6 +18,8 @@ export interface WorkerLeaseSettings {
   readonly acquireTimeoutMs: number;
   /** The wall clock, in ms since the epoch. */
   readonly clock: () => number;
+  /** Replicas that must hold a lease before it is used (or extended). */
+  readonly replicaWait?: ReplicaWait | undefined;
 }
 
 /** A held lease: which worker id, until when (monotonic ms) it may be used, and the previous holder's high water. */
@@ -54,6 +58,10 @@ export class WorkerLeases {
     return sentAt + ttlMs - Math.max(50, Math.floor(ttlMs / 10));
   }
 
+  async #replicated(): Promise<void> {
+    if (this.#settings.replicaWait !== undefined) await waitForReplicasOf(this.#context.client, this.#keys.leases, this.#settings.replicaWait);
+  }
+
   /** Acquires a free worker id, retrying with backoff until acquireTimeoutMs. */
   async acquire(): Promise<HeldLease> {
     const token = randomBytes(16).toString('hex');
@@ -67,7 +75,10 @@ export class WorkerLeases {
         clientNow: this.#settings.clock(),
         start: randomInt(this.#settings.maxWorkerId + 1),
       });
-      if (workerId >= 0) return { workerId, token, validUntil: this.#validUntil(sentAt), previousHighWater: highWater };
+      if (workerId >= 0) {
+        await this.#replicated();
+        return { workerId, token, validUntil: this.#validUntil(sentAt), previousHighWater: highWater };
+      }
       if (performance.now() >= deadline) {
         throw new NoWorkerIdAvailableError(
           `all ${String(this.#settings.maxWorkerId + 1)} worker ids are leased; raise workerIdBits or stop idle generators`,
@@ -86,8 +97,15 @@ export class WorkerLeases {
       ttl: this.#settings.ttlMs,
       highWater: this.#settings.clock() + this.#settings.ttlMs,
     });
-    if (renewed === 1) lease.validUntil = this.#validUntil(sentAt);
-    return renewed === 1;
+    if (renewed !== 1) return false;
+    try {
+      await this.#replicated();
+      lease.validUntil = this.#validUntil(sentAt);
+    } catch (error) {
+      // Still ours, but a promoted replica may only know the old expiry: keep using the old one.
+      if (!(error instanceof ReplicationTimeoutError)) throw error;
+    }
+    return true;
   }
 
   /** Releases a lease, recording the last timestamp used so the next holder can start at once. */

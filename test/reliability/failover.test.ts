@@ -1,8 +1,10 @@
 // A Redis Cluster with replicas (3 masters + 3 replicas) loses a master (SIGKILL) during a
-// write-heavy run of the store, the counters and the cache; its replica is promoted. Every call
-// resolves or fails with a typed KickassError within a bound (none hangs), nothing is left
-// unhandled, the model's indexes check out, and every create acknowledged before a WAIT on the
-// masters is there (a write acknowledged after it may be lost: replication is asynchronous).
+// write-heavy run of the store, unique and hierarchical counters, both id generators and the cache;
+// its replica is promoted, then the killed node comes back as a replica. Every call resolves or
+// fails with a typed KickassError within a bound (none hangs), nothing is left unhandled, the
+// model's indexes check out, every create and unique-counter add acknowledged before
+// kr.waitForReplicas() is there (a write acknowledged after it may be lost: replication is
+// asynchronous), and id generators that wait for a replica never hand out an id twice.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KickassError } from '../../src/core/errors.js';
 import { isClusterClient } from '../../src/core/connection.js';
@@ -38,6 +40,12 @@ describe('cluster failover (3 masters + 3 replicas, a master SIGKILLed)', () => 
     const User = kr.model('user', { name: t.string().index(), visits: t.integer().sortable() }, { partitions: 6 });
     const views = kr.hierarchicalCounter('views', { resolutions: ['day'] });
     const cache = kr.cache({ namespace: 'c', ttl: '1m', partitions: 3, redisTimeout: 1000 });
+    const active = kr.uniqueCounter('active', { slots: ['day'] });
+    const replicaWait = { replicas: 1, timeoutMs: 300 };
+    const generators = Array.from({ length: 6 }, (_, g) => kr.idGenerator(`orders${String(g)}`, { blockSize: 20, waitForReplicas: replicaWait }));
+    const eventIds = kr.timeOrderedIds('events', { waitForReplicas: replicaWait });
+    const handedOut: string[] = [];
+    const counted = new Set<number>();
     const created = new Set<string>();
     const failures: unknown[] = [];
     let slowest = 0;
@@ -59,26 +67,34 @@ describe('cluster failover (3 masters + 3 replicas, a master SIGKILLed)', () => 
       for (let i = 0; !stop; i++) {
         await guard(async () => created.add((await User.create({ name: `n${String(i % 7)}`, visits: i })).id));
         await guard(() => views.incr(['fr', `p${String(w)}`], { at: DAY }));
+        const member = w * 1_000_000 + i;
+        await guard(async () => {
+          await active.addMany([{ id: member, at: DAY }]);
+          counted.add(member);
+        });
+        await guard(async () => handedOut.push(`o${String(w)}:${String(await (generators[w] ?? generators[0])?.next())}`));
+        await guard(async () => handedOut.push(String(await eventIds.next())));
         await guard(() => cache.getOrSet({ key: `k${String(i % 50)}`, factory: () => i }));
         if (failures.length > 0 || failedOver) await new Promise((resolve) => setTimeout(resolve, 5));
       }
     };
     const running = Array.from({ length: WORKERS }, (_, w) => worker(w));
     await waitFor('some writes', () => Promise.resolve(created.size > 300), 30_000, 10);
-    // what a write that must survive a failover does: WAIT for a replica on the master it went to
+    // what writes that must survive a failover do: wait until a replica of every master has them
     const covered = new Set(created);
+    const coveredMembers = new Set(counted);
+    await waitFor('a replica of every master to confirm', async () => (await kr.waitForReplicas({ replicas: 1, timeoutMs: 500 })) >= 1, 20_000, 10);
     const client = kr.client;
     if (!isClusterClient(client)) throw new Error('a cluster client was expected');
     const masters = client.nodes('master');
-    for (const master of masters) {
-      // WAIT blocks up to its timeout: keep it under the command timeout, and ask again until a replica has it all
-      await waitFor('a replica to confirm', async () => Number(await master.call('WAIT', '1', '500')) >= 1, 20_000, 10);
-    }
     const victim = cluster.nodes.find((n) => n.running && masters.some((m) => m.options.port === n.port));
     if (victim === undefined) throw new Error('no master to kill');
     await victim.kill();
-    await cluster.waitUntilHealthy(30_000);
+    await cluster.waitForFailover(3);
     failedOver = true;
+    // the promoted replica has no replica of its own until the killed node comes back as one
+    await victim.restart();
+    await cluster.waitUntilHealthy(30_000);
     await waitFor('writes after the failover', () => Promise.resolve(afterFailover > 300), 60_000, 10);
     stop = true;
     await Promise.all(running);
@@ -90,5 +106,11 @@ describe('cluster failover (3 masters + 3 replicas, a master SIGKILLed)', () => 
     const present = await User.getMany([...covered]);
     expect(present.filter((u) => u === null)).toHaveLength(0);
     expect((await User.verify()).problems).toEqual([]);
+    expect(await active.count('day', DAY)).toBeGreaterThanOrEqual(coveredMembers.size);
+    const members = [...coveredMembers];
+    const held = await Promise.all(members.map((member) => active.has(member, 'day', DAY)));
+    expect(members.filter((_, i) => !held[i])).toEqual([]);
+    expect(handedOut.length).toBeGreaterThan(300);
+    expect(new Set(handedOut).size).toBe(handedOut.length);
   }, 180_000);
 });
