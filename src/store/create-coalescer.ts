@@ -1,3 +1,4 @@
+import { ConnectionError } from '../core/errors.js';
 import type { WriteOp } from './input.js';
 
 /** One create waiting for the batch of its turn of the event loop. */
@@ -19,7 +20,9 @@ interface Waiting<O> extends PendingCreate<O> {
  * batch inserts (one script call for many objects, the way a data loader batches reads). Each
  * create stays atomic and gets its own outcome: a batch is all or nothing, and when one fails
  * (an id that exists, a unique value taken or repeated within the batch) each of its creates is
- * retried alone, so exactly the offending ones fail, with their own errors.
+ * retried alone, so exactly the offending ones fail, with their own errors. A batch whose outcome
+ * is unknown (the connection failed) is not retried: it may have been written, and every create of
+ * it fails with that ConnectionError.
  */
 export class CreateCoalescer<O> {
   readonly #insertBatch: (creates: readonly PendingCreate<O>[]) => Promise<void>;
@@ -75,7 +78,11 @@ export class CreateCoalescer<O> {
         await this.#insertBatch(batch);
         for (const create of batch) create.resolve();
         return;
-      } catch {
+      } catch (error) {
+        if (error instanceof ConnectionError) {
+          for (const create of batch) create.reject(error);
+          return;
+        }
         // some create of the batch cannot be written: find which, one by one
       }
     }
