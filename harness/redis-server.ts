@@ -166,10 +166,15 @@ export class RedisClusterServers {
     this.nodes = nodes;
   }
 
-  /** Starts `masters * (1 + replicas)` nodes, creates the cluster and waits for cluster_state:ok everywhere. */
-  static async start(masters = 3, replicas = 0): Promise<RedisClusterServers> {
+  /**
+   * Starts `masters * (1 + replicas)` nodes, creates the cluster and waits for cluster_state:ok
+   * everywhere. With `tls`, each node also listens with TLS (`tlsPort`), its cluster bus and
+   * replication use TLS, and the cluster announces its TLS ports to TLS clients.
+   */
+  static async start(masters = 3, replicas = 0, tls?: TlsCertificates): Promise<RedisClusterServers> {
+    const tlsArgs = tls === undefined ? [] : ['--tls-cluster', 'yes', '--tls-replication', 'yes'];
     const nodes = await Promise.all(
-      Array.from({ length: masters * (1 + replicas) }, () => RedisServer.start({ cluster: true })),
+      Array.from({ length: masters * (1 + replicas) }, () => RedisServer.start({ cluster: true, tls, extraArgs: tlsArgs })),
     );
     const cluster = new RedisClusterServers(nodes);
     try {
@@ -195,6 +200,14 @@ export class RedisClusterServers {
   /** Seed nodes as `{ host, port }`. */
   get seeds(): { host: string; port: number }[] {
     return this.nodes.map((n) => ({ host: n.host, port: n.port }));
+  }
+
+  /** Seed nodes at their TLS ports (started with `tls`). */
+  get tlsSeeds(): { host: string; port: number }[] {
+    return this.nodes.map((n) => {
+      if (n.tlsPort === undefined) throw new Error('the cluster was started without TLS');
+      return { host: n.host, port: n.tlsPort };
+    });
   }
 
   /** Waits until every running node reports cluster_state:ok with all 16384 slots assigned. */

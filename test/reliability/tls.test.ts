@@ -1,16 +1,20 @@
-// kickass-redis over TLS: a redis-server the harness starts with a TLS port and certificates it
-// makes with openssl (a throwaway CA); every component works through it, the connection really is
-// TLS, and a client that does not trust the CA gets a typed connection error, not a hang.
+// kickass-redis over TLS: a redis-server and a 3-master cluster the harness starts with TLS ports
+// and certificates it makes with openssl (a throwaway CA); every component works through them, the
+// connections really are TLS, and a client that does not trust the CA gets a typed connection
+// error, not a hang.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RedisServer } from '../../harness/redis-server.js';
+import { RedisClusterServers, RedisServer } from '../../harness/redis-server.js';
 import { makeTlsCertificates } from '../../harness/tls-certificates.js';
+import { isClusterClient } from '../../src/core/connection.js';
 import { ConnectionError } from '../../src/core/errors.js';
 import { kickass } from '../../src/kickass.js';
 import type { Kickass } from '../../src/kickass.js';
 import { t } from '../../src/store/fields.js';
+import { randomPrefix } from '../harness/topologies.js';
+import { exerciseEveryComponent } from './every-component.js';
 
 describe('TLS', () => {
   let server: RedisServer;
@@ -79,5 +83,60 @@ describe('TLS', () => {
     const error: unknown = await User.create({ name: 'x' }).then(() => null, (e: unknown) => e);
     expect(error).toBeInstanceOf(ConnectionError);
     expect(connectionErrors.join('\n')).toMatch(/certificate/);
+  }, 30_000);
+});
+
+describe('TLS cluster (3 masters, cluster bus and replication over TLS too)', () => {
+  let cluster: RedisClusterServers;
+  let dir: string;
+  let ca: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'kr-tls-cluster-'));
+    const certificates = makeTlsCertificates(dir);
+    ca = certificates.ca;
+    cluster = await RedisClusterServers.start(3, 0, certificates);
+  }, 60_000);
+
+  afterAll(async () => {
+    await cluster.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('runs every component with every node reached over TLS', async () => {
+    const connection = { cluster: cluster.tlsSeeds, options: { redisOptions: { tls: { ca } } } };
+    const kr = kickass({ connection, prefix: randomPrefix() });
+    const other = kickass({ connection, prefix: kr.prefix });
+    try {
+      await exerciseEveryComponent(kr, other);
+      const client = kr.client;
+      if (!isClusterClient(client)) throw new Error('a cluster client was expected');
+      const masters = client.nodes('master');
+      expect(masters).toHaveLength(3);
+      const tlsPorts = new Set(cluster.nodes.map((n) => n.tlsPort));
+      for (const master of masters) {
+        expect(tlsPorts.has(master.options.port)).toBe(true);
+        const clients = String(await master.call('CLIENT', 'LIST'));
+        expect(clients).toContain(`laddr=127.0.0.1:${String(master.options.port)}`);
+      }
+    } finally {
+      await Promise.all([kr.close(), other.close()]);
+    }
+  }, 60_000);
+
+  it('fails with a typed connection error, not a hang, when the certificate is not trusted', async () => {
+    const errors: string[] = [];
+    const kr = kickass({
+      connection: { cluster: cluster.tlsSeeds, options: { clusterRetryStrategy: () => null, redisOptions: { tls: {} } } },
+      prefix: randomPrefix(),
+      onConnectionError: (error) => errors.push(error.message),
+    });
+    try {
+      const error: unknown = await kr.model('user', { name: t.string() }).create({ name: 'x' }).then(() => null, (e: unknown) => e);
+      expect(error).toBeInstanceOf(ConnectionError);
+      expect(errors.join('\n')).toMatch(/certificate|refresh slots cache|Failed to refresh/);
+    } finally {
+      await kr.close();
+    }
   }, 30_000);
 });
