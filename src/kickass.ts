@@ -1,3 +1,4 @@
+import { optionsObject } from './core/options.js';
 import { Cache } from './cache/cache.js';
 import { Sync } from './sync/sync.js';
 import type { SyncOptions } from './sync/sync-options.js';
@@ -50,7 +51,8 @@ export class Kickass {
   readonly #closers = new Set<() => Promise<void>>();
   #closed = false;
 
-  constructor(options: KickassOptions = {}) {
+  constructor(givenOptions?: KickassOptions) {
+    const options = optionsObject(givenOptions, 'options');
     const keys = new KeyBuilder(options.prefix ?? DEFAULT_PREFIX);
     const opened = openConnection(options.connection);
     this.#owned = opened.owned;
@@ -79,7 +81,7 @@ export class Kickass {
    * instance (Redis `WAIT`): a write that must survive a failover. Resolves with the lowest count;
    * throws ReplicationTimeoutError when fewer confirmed within `timeoutMs`.
    */
-  waitForReplicas(wait: ReplicaWait): Promise<number> {
+  async waitForReplicas(wait: ReplicaWait): Promise<number> {
     this.#assertOpen();
     return waitForReplicas(this.context.client, wait);
   }

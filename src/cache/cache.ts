@@ -1,3 +1,4 @@
+import { optionsObject } from '../core/options.js';
 import { randomBytes } from 'node:crypto';
 import type { KickassContext } from '../core/context.js';
 import { CodecError, InvalidArgumentError, StateError } from '../core/errors.js';
@@ -44,7 +45,8 @@ export class Cache {
   readonly #stats: CacheStats = { hits: 0, l1Hits: 0, misses: 0, staleServed: 0, factoryRuns: 0, factoryErrors: 0, waits: 0, errors: 0, busMessages: 0 };
   #closed = false;
 
-  constructor(context: KickassContext, options: CacheOptions) {
+  constructor(context: KickassContext, givenOptions: CacheOptions) {
+    const options = optionsObject(givenOptions, 'options');
     this.#settings = cacheSettings(options);
     this.namespace = this.#settings.namespace;
     this.#serializer = options.serializer ?? msgpackSerializer();
@@ -152,7 +154,8 @@ export class Cache {
   }
 
   /** Stores a value (not undefined; null is a negative result, fresh for negativeTtl). Loads in flight for the key write nothing. */
-  async set(key: string, value: unknown, options: EntryOptions = {}): Promise<void> {
+  async set(key: string, value: unknown, givenOptions?: EntryOptions): Promise<void> {
+    const options = optionsObject(givenOptions, 'options');
     await this.#setAll([{ ...options, key, value }], () => '');
   }
 

@@ -1,3 +1,4 @@
+import { optionsObject } from '../core/options.js';
 import { createHash } from 'node:crypto';
 import type { Duration } from '../core/durations.js';
 import { parseDuration } from '../core/durations.js';
@@ -105,7 +106,8 @@ export class SlotSet<Id extends string | number = number> {
   }
 
   /** The number of ids in the set. */
-  async count(options: EvaluateOptions = {}): Promise<number> {
+  async count(givenOptions?: EvaluateOptions): Promise<number> {
+    const options = optionsObject(givenOptions, 'options');
     const operands = this.#operands();
     const first = (operands[0] as Extract<Node, { k: 'slot' }>).of;
     const { client } = first.context;
@@ -134,7 +136,8 @@ export class SlotSet<Id extends string | number = number> {
    * the kept result of the set evaluated there; null when an operand is in another group (or the
    * counters are approximate).
    */
-  async keyIn(tag: string, options: EvaluateOptions = {}): Promise<string | null> {
+  async keyIn(tag: string, givenOptions?: EvaluateOptions): Promise<string | null> {
+    const options = optionsObject(givenOptions, 'options');
     const operands = this.#operands();
     if (operands.some((o) => o.of.approximate || o.of.slotKeys.tag !== tag)) return null;
     if (this.#node.k === 'slot') return this.#node.key;
@@ -142,7 +145,8 @@ export class SlotSet<Id extends string | number = number> {
   }
 
   /** The set's bitmap (evaluated on the server for one group, else combined here). */
-  async bitmap(options: EvaluateOptions = {}): Promise<Buffer> {
+  async bitmap(givenOptions?: EvaluateOptions): Promise<Buffer> {
+    const options = optionsObject(givenOptions, 'options');
     const operands = this.#operands();
     const first = (operands[0] as Extract<Node, { k: 'slot' }>).of;
     if (first.approximate) throw new UnsupportedCounterOperationError('bitmap() needs exact counters; these are approximate (HyperLogLog)');

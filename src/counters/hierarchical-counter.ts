@@ -1,3 +1,4 @@
+import { optionsObject } from '../core/options.js';
 import type { KickassContext } from '../core/context.js';
 import type { Duration } from '../core/durations.js';
 import { parseDuration } from '../core/durations.js';
@@ -55,7 +56,8 @@ export class HierarchicalCounter {
   readonly #buffer: HierarchyBuffer | null;
   #pool: [CellTable, CellTable] | null = null;
 
-  constructor(context: KickassContext, name: string, options: HierarchicalCounterOptions = {}) {
+  constructor(context: KickassContext, name: string, givenOptions?: HierarchicalCounterOptions) {
+    const options = optionsObject(givenOptions, 'options');
     if (typeof name !== 'string' || !NAME.test(name)) throw new InvalidArgumentError('name', 'must be 1-64 characters of letters, digits, "_", "." or "-", starting with a letter');
     this.name = name;
     this.#context = context;
@@ -86,7 +88,8 @@ export class HierarchicalCounter {
   }
 
   /** Adds `by` (1) to `path` and its ancestors in every resolution, at `at` (now); with a buffer, resolves once merged (see flush). */
-  async incr(path: CounterPath, options: { readonly by?: number; readonly at?: number | Date; readonly id?: string | number } = {}): Promise<void> {
+  async incr(path: CounterPath, givenOptions?: { readonly by?: number; readonly at?: number | Date; readonly id?: string | number }): Promise<void> {
+    const options = optionsObject(givenOptions, 'options');
     await this.incrMany([{ path, ...options }]);
   }
 
@@ -306,7 +309,8 @@ export class HierarchicalCounter {
    * ranked resolution by sum reads them off the ranking; other orders sort every child in a script;
    * an unranked resolution reads the slot's values of the tag and sorts in the process.
    */
-  async children(path: CounterPath, resolution: SlotUnit, at?: number | Date, options: ChildrenOptions = {}): Promise<Children> {
+  async children(path: CounterPath, resolution: SlotUnit, at?: number | Date, givenOptions?: ChildrenOptions): Promise<Children> {
+    const options = optionsObject(givenOptions, 'options');
     const p = checkPath(path, 'path', true);
     if (p.length >= MAX_PATH_DEPTH) return { total: 0, children: [] };
     const unit = this.#unit(resolution);

@@ -1,3 +1,4 @@
+import { optionsObject } from '../core/options.js';
 import type { KickassContext } from '../core/context.js';
 import type { Duration } from '../core/durations.js';
 import { parseDuration } from '../core/durations.js';
@@ -89,7 +90,8 @@ export class UniqueCounter<Id extends string | number = number> {
   /** Slot keys by name, so that every minute of a slot shares one target. */
   readonly #targets = new Map<string, BitTarget>();
 
-  constructor(context: KickassContext, name: string, options: UniqueCounterOptions = {}) {
+  constructor(context: KickassContext, name: string, givenOptions?: UniqueCounterOptions) {
+    const options = optionsObject(givenOptions, 'options');
     if (typeof name !== 'string' || !NAME.test(name)) throw new InvalidArgumentError('name', 'must be 1-64 characters of letters, digits, "_", "." or "-", starting with a letter');
     this.name = name;
     this.group = options.group ?? name;

@@ -1,3 +1,4 @@
+import { optionsObject } from '../core/options.js';
 import type { KickassContext } from '../core/context.js';
 import { ConnectionError, InvalidArgumentError, KickassError } from '../core/errors.js';
 import { checkReplicaWait, waitForReplicasOf } from '../core/replication.js';
@@ -62,7 +63,8 @@ export class IncrementalIdGenerator {
   #inFlight: Promise<KickassError | undefined> | undefined;
 
   /** `counterKey` overrides the key (components keep their counters in their own namespace). */
-  constructor(context: KickassContext, name: string, options: IncrementalIdOptions = {}, counterKey?: string) {
+  constructor(context: KickassContext, name: string, givenOptions?: IncrementalIdOptions, counterKey?: string) {
+    const options = optionsObject(givenOptions, 'options');
     this.#context = context;
     this.name = name;
     this.#key = counterKey ?? incrementalCounterKey(context.keys, name);

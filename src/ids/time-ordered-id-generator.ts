@@ -1,3 +1,4 @@
+import { optionsObject } from '../core/options.js';
 import { performance } from 'node:perf_hooks';
 import type { KickassContext } from '../core/context.js';
 import { parseDuration } from '../core/durations.js';
@@ -68,7 +69,8 @@ export class TimeOrderedIdGenerator {
   #lastTimestamp = -1;
   #sequence = 0;
 
-  constructor(context: KickassContext, name: string, options: TimeOrderedIdOptions = {}) {
+  constructor(context: KickassContext, name: string, givenOptions?: TimeOrderedIdOptions) {
+    const options = optionsObject(givenOptions, 'options');
     this.name = name;
     this.layout = makeLayout(options.epoch, options.workerIdBits, options.sequenceBits);
     this.#ttlMs = parseDuration(options.leaseTtl ?? '30s', 'leaseTtl');

@@ -1,3 +1,4 @@
+import { optionsObject } from '../core/options.js';
 import type { KickassContext } from '../core/context.js';
 import { InvalidArgumentError } from '../core/errors.js';
 import { partitionOf } from '../core/keys.js';
@@ -70,7 +71,8 @@ export class GeoIndex {
   /** The index name. */
   readonly name: string;
 
-  constructor(context: KickassContext, name: string, options: GeoIndexOptions = {}) {
+  constructor(context: KickassContext, name: string, givenOptions?: GeoIndexOptions) {
+    const options = optionsObject(givenOptions, 'options');
     if (typeof name !== 'string' || !NAME.test(name)) throw new InvalidArgumentError('name', 'must be 1-64 characters of A-Z, a-z, 0-9, "_", ".", "-", starting with a letter');
     const partitions = options.partitions ?? 1;
     if (!Number.isSafeInteger(partitions) || partitions < 1 || partitions > 1024) throw new InvalidArgumentError('partitions', 'must be an integer from 1 to 1024');
@@ -166,7 +168,8 @@ export class GeoIndex {
   }
 
   /** The points in a circle (`radius`) or box (`width` x `height`), meters, nearest the center first (ties by id), with distances. @defaultValue limit 1,000 */
-  async within(area: GeoArea, options: { readonly limit?: number } = {}): Promise<GeoHit[]> {
+  async within(area: GeoArea, givenOptions?: { readonly limit?: number }): Promise<GeoHit[]> {
+    const options = optionsObject(givenOptions, 'options');
     const limit = limitOf(options.limit, 1000);
     let fast: GeoHit[] | null;
     try {
@@ -190,7 +193,8 @@ export class GeoIndex {
   }
 
   /** The `limit` points nearest to `center` (within `radius` meters when given), nearest first, with distances. */
-  async nearest(center: GeoPoint, options: { readonly limit: number; readonly radius?: number }): Promise<GeoHit[]> {
+  async nearest(center: GeoPoint, givenOptions: { readonly limit: number; readonly radius?: number }): Promise<GeoHit[]> {
+    const options = optionsObject(givenOptions, 'options');
     let point: GeoPoint;
     try {
       point = checkPoint(center, 'center');

@@ -1,3 +1,4 @@
+import { optionsObject } from '../core/options.js';
 import type { KickassContext } from '../core/context.js';
 import { InvalidArgumentError } from '../core/errors.js';
 import { partitionOf } from '../core/keys.js';
@@ -105,7 +106,8 @@ export class TextIndex<F extends string> {
   /** The index name. */
   readonly name: string;
 
-  constructor(context: KickassContext, name: string, options: TextIndexOptions<F>) {
+  constructor(context: KickassContext, name: string, givenOptions: TextIndexOptions<F>) {
+    const options = optionsObject(givenOptions, 'options');
     if (typeof name !== 'string' || !INDEX_NAME.test(name)) throw new InvalidArgumentError('name', 'must be 1-64 characters of A-Z, a-z, 0-9, "_", ".", "-", starting with a letter');
     const entries = Object.entries(options.fields as Record<string, TextFieldOptions>);
     if (entries.length === 0) throw new InvalidArgumentError('fields', 'a text index needs at least one field');
@@ -250,7 +252,8 @@ export class TextIndex<F extends string> {
    * prefix*, field:word, word~1, parentheses): hits ranked by BM25, highest first, ties by id.
    * Throws QuerySyntaxError for a query that does not parse.
    */
-  async search(text: string, options: TextIndexSearchOptions<F> = {}): Promise<TextIndexPage<F>> {
+  async search(text: string, givenOptions?: TextIndexSearchOptions<F>): Promise<TextIndexPage<F>> {
+    const options = optionsObject(givenOptions, 'options');
     const limit = whole(options.limit, 'limit', 10, MAX_WINDOW);
     const offset = whole(options.offset, 'offset', 0, MAX_WINDOW - limit);
     const cursor = options.after === undefined ? '' : decodeIndexCursor(options.after);
@@ -295,7 +298,8 @@ export class TextIndex<F extends string> {
   }
 
   /** The number of documents matching a query. */
-  async count(text: string, options: Pick<TextIndexSearchOptions<F>, 'fields'> = {}): Promise<number> {
+  async count(text: string, givenOptions?: Pick<TextIndexSearchOptions<F>, 'fields'>): Promise<number> {
+    const options = optionsObject(givenOptions, 'options');
     const compiled = this.#compile(text, options);
     if (compiled === null) return 0;
     return (await this.#query(compiled, 0, '', false, true)).total ?? 0;

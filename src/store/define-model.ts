@@ -1,3 +1,4 @@
+import { optionsObject } from '../core/options.js';
 import type { KickassContext } from '../core/context.js';
 import { IncrementalIdGenerator } from '../ids/incremental-id-generator.js';
 import { TimeOrderedIdGenerator } from '../ids/time-ordered-id-generator.js';
@@ -14,9 +15,10 @@ export function defineModel<M extends FieldMap>(
   context: KickassContext,
   name: string,
   fields: M,
-  options: ModelOptions<M> = {},
+  givenOptions?: ModelOptions<M>,
   onClose: (close: () => Promise<void>) => void = () => undefined,
 ): Model<M> {
+  const options = optionsObject(givenOptions);
   const schema = compileSchema(name, fields, options);
   let ids: IdSource;
   if (typeof options.id === 'function') {

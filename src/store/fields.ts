@@ -1,3 +1,4 @@
+import { optionsObject } from '../core/options.js';
 import { booleanCodec, dateCodec, integerCodec, jsonCodec, numberCodec, stringCodec } from '../core/codecs.js';
 import type { Codec, JsonValue } from '../core/codecs.js';
 import { geoIndex, pointRule } from '../search/geo-field.js';
@@ -117,7 +118,8 @@ export class Field<T, R extends boolean = false, D extends boolean = false, Q = 
   }
 
   /** Equality index: find by exact value or IN; `caseInsensitive` folds case first. */
-  index(options: { caseInsensitive?: boolean } = {}): Field<T, R, D, Q> {
+  index(givenOptions?: { caseInsensitive?: boolean }): Field<T, R, D, Q> {
+    const options = optionsObject(givenOptions, 'options');
     return this.#indexing({ equality: true, caseInsensitive: options.caseInsensitive ?? this.definition.indexing.caseInsensitive });
   }
 
@@ -127,7 +129,8 @@ export class Field<T, R extends boolean = false, D extends boolean = false, Q = 
   }
 
   /** No two objects may share this value (case-folded with `caseInsensitive`). */
-  unique(options: { caseInsensitive?: boolean } = {}): Field<T, R, D, Q> {
+  unique(givenOptions?: { caseInsensitive?: boolean }): Field<T, R, D, Q> {
+    const options = optionsObject(givenOptions, 'options');
     return this.#indexing({ unique: true, caseInsensitive: options.caseInsensitive ?? this.definition.indexing.caseInsensitive });
   }
 

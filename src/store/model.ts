@@ -1,3 +1,4 @@
+import { optionsObject } from '../core/options.js';
 import type { Duration } from '../core/durations.js';
 import { parseDuration } from '../core/durations.js';
 import { partitionOf } from '../core/keys.js';
@@ -216,7 +217,8 @@ export class Model<M extends FieldMap> {
   }
 
   /** Creates an object (with a new id unless `input.id` is given); fails if the id exists. */
-  async create(input: CreateInputOf<M>, options: WriteOptions = {}): Promise<RowOf<M>> {
+  async create(input: CreateInputOf<M>, givenOptions?: WriteOptions): Promise<RowOf<M>> {
+    const options = optionsObject(givenOptions, 'options');
     const { ops, row } = fullObjectOps(this.schema, input);
     const given = (input as { id?: unknown }).id;
     const id = given === undefined ? await this.#newId() : checkId(given);
@@ -231,7 +233,8 @@ export class Model<M extends FieldMap> {
   }
 
   /** Writes a whole object under `input.id`, creating it or replacing every field of it. */
-  async save(input: CreateInputOf<M> & { id: string }, options: WriteOptions = {}): Promise<RowOf<M>> {
+  async save(input: CreateInputOf<M> & { id: string }, givenOptions?: WriteOptions): Promise<RowOf<M>> {
+    const options = optionsObject(givenOptions, 'options');
     const id = checkId(input.id);
     const { ops, row } = fullObjectOps(this.schema, input);
     await this.#guardedWrite('replace', id, ops, options, false);
@@ -239,17 +242,20 @@ export class Model<M extends FieldMap> {
   }
 
   /** Changes some fields of an existing object (`null` unsets one) and returns the object after the change. */
-  async update(id: string, patch: UpdateInputOf<M>, options: WriteOptions = {}): Promise<RowOf<M>> {
+  async update(id: string, patch: UpdateInputOf<M>, givenOptions?: WriteOptions): Promise<RowOf<M>> {
+    const options = optionsObject(givenOptions, 'options');
     return this.#write('update', checkId(id), patchOps(this.schema, patch), options);
   }
 
   /** Like update, but creates the object from the patch when it does not exist (required fields permitting). */
-  async upsert(id: string, patch: UpdateInputOf<M>, options: WriteOptions = {}): Promise<RowOf<M>> {
+  async upsert(id: string, patch: UpdateInputOf<M>, givenOptions?: WriteOptions): Promise<RowOf<M>> {
+    const options = optionsObject(givenOptions, 'options');
     return this.#write('upsert', checkId(id), patchOps(this.schema, patch), options);
   }
 
   /** Adds `by` to a number or integer field atomically (indexes follow) and returns the new value. */
-  async increment(id: string, field: NumericFieldOf<M>, by = 1, options: WriteOptions = {}): Promise<number> {
+  async increment(id: string, field: NumericFieldOf<M>, by = 1, givenOptions?: WriteOptions): Promise<number> {
+    const options = optionsObject(givenOptions, 'options');
     const row = await this.#write('update', checkId(id), [incrementOp(this.schema, field, by)], options);
     return (row as Record<string, unknown>)[field] as number;
   }
@@ -266,12 +272,14 @@ export class Model<M extends FieldMap> {
   }
 
   /** The `limit` live objects nearest to a point by a `t.geo()` field, closest first, with distances in meters. */
-  async nearest(field: keyof M & string, center: GeoPoint, options: NearestOptions): Promise<Nearby<RowOf<M>>[]> {
+  async nearest(field: keyof M & string, center: GeoPoint, givenOptions: NearestOptions): Promise<Nearby<RowOf<M>>[]> {
+    const options = optionsObject(givenOptions, 'options');
     return (await nearestObjects(this.internals, field, center, options)) as Nearby<RowOf<M>>[];
   }
 
   /** Deletes an object and its index entries; false when there was none. */
-  async delete(id: string, options: Pick<WriteOptions, 'expectedVersion'> = {}): Promise<boolean> {
+  async delete(id: string, givenOptions?: Pick<WriteOptions, 'expectedVersion'>): Promise<boolean> {
+    const options = optionsObject(givenOptions, 'options');
     const keys = this.keysOf(checkId(id));
     const claims = this.#claims;
     for (let attempt = 0; ; attempt++) {
@@ -476,13 +484,15 @@ export class Model<M extends FieldMap> {
   }
 
   /** Checks every index entry against the objects (both ways) and reports each inconsistency. */
-  verify(options?: VerifyOptions): Promise<VerifyReport> {
-    return verifyModel(this.internals, options);
+  async verify(givenOptions?: VerifyOptions): Promise<VerifyReport> {
+    const options = optionsObject(givenOptions, 'options');
+    return await verifyModel(this.internals, options);
   }
 
   /** Online, resumable repair: adds missing index entries, removes stale ones, backfills new indexes. */
-  reindex(options?: ReindexOptions): Promise<ReindexReport> {
-    return reindexModel(this.internals, options);
+  async reindex(givenOptions?: ReindexOptions): Promise<ReindexReport> {
+    const options = optionsObject(givenOptions, 'options');
+    return await reindexModel(this.internals, options);
   }
 
   /** Deletes every key of this model (objects, indexes, unique values, id counter); returns how many. */

@@ -1,3 +1,4 @@
+import { optionsObject } from '../core/options.js';
 import type { ScriptPlan } from '../core/script.js';
 import { describeValue, InvalidArgumentError } from '../core/errors.js';
 import { ValidationError } from './errors.js';
@@ -242,7 +243,8 @@ export class Query<M extends FieldMap, R = RowOf<M>> {
    * sortBy() is given. Throws QuerySyntaxError for a query that does not parse. Replaces an
    * earlier search() of this query.
    */
-  search(text: string, options: SearchOptions<M> = {}): Query<M, R> {
+  search(text: string, givenOptions?: SearchOptions<M>): Query<M, R> {
+    const options = optionsObject(givenOptions, 'options');
     const schema = this.#internals.schema;
     const fields = textFieldsOf(schema);
     if (fields.size === 0) throw new ValidationError('search', `model ${schema.name} has no text field (t.text())`);
