@@ -22,15 +22,23 @@ export function clusterSeeds(): { host: string; port: number }[] {
   });
 }
 
-/** A new ioredis client for the topology; the caller closes it. */
-export function connect(topology: Topology): RedisClient {
-  if (topology === 'standalone') return new Redis(inject('redisUrl'), { lazyConnect: false });
-  return new Cluster(clusterSeeds(), { redisOptions: { lazyConnect: false } });
+/** The credentials of the suite's ACL user when the run uses one (KR_TEST_ACL_USER=1), else {}. */
+function credentials(): { username?: string; password?: string } {
+  const acl = inject('aclUser') ?? null;
+  return acl === null ? {} : { username: acl.user, password: acl.password };
 }
 
-/** A connection string for the topology, in the form `kickass({ connection })` accepts. */
+/** A new ioredis client for the topology (as the suite's ACL user when there is one); the caller closes it. */
+export function connect(topology: Topology): RedisClient {
+  if (topology === 'standalone') return new Redis(inject('redisUrl'), { lazyConnect: false, ...credentials() });
+  return new Cluster(clusterSeeds(), { redisOptions: { lazyConnect: false, ...credentials() } });
+}
+
+/** A connection string for the topology, in the form `kickass({ connection })` accepts (with the ACL user's credentials when there is one). */
 export function connectionUrl(topology: Topology): string {
-  return topology === 'standalone' ? inject('redisUrl') : `redis+cluster://${inject('clusterNodes').join(',')}`;
+  const acl = inject('aclUser') ?? null;
+  const auth = acl === null ? '' : `${encodeURIComponent(acl.user)}:${encodeURIComponent(acl.password)}@`;
+  return topology === 'standalone' ? inject('redisUrl').replace('://', `://${auth}`) : `redis+cluster://${auth}${inject('clusterNodes').join(',')}`;
 }
 
 /** A random key prefix, so tests never see each other's keys. */
