@@ -6,7 +6,7 @@ import { validatePrefix } from './keys.js';
  * check, CLIENT SETNAME and CLUSTER SLOTS / SHARDS / INFO on a cluster).
  */
 export const REDIS_COMMANDS: readonly string[] = Object.freeze([
-  'bitcount', 'bitop', 'del', 'eval', 'evalsha', 'exists', 'geoadd', 'geopos', 'geosearch', 'get', 'getbit',
+  'bitcount', 'bitfield', 'bitop', 'del', 'eval', 'evalsha', 'exists', 'geoadd', 'geopos', 'geosearch', 'get', 'getbit',
   'hdel', 'hexists', 'hget', 'hgetall', 'hincrby', 'hkeys', 'hlen', 'hmget', 'hscan', 'hset', 'incr', 'incrby',
   'persist', 'pexpire', 'pexpireat', 'pexpiretime', 'pfadd', 'pfcount', 'pttl', 'publish', 'sadd', 'scan', 'scard',
   'set', 'setrange', 'sintercard', 'sismember', 'smembers', 'smismember', 'srem', 'sscan', 'subscribe', 'sunion',

@@ -135,7 +135,13 @@ export async function closeClient(client: RedisClient, timeoutMs = 5000): Promis
   if (statusOf(client) !== 'end') await ended;
 }
 
-/** The masters of a cluster, or the single server, for keyless work (SCAN, SCRIPT FLUSH, stats). */
+/** The masters of a cluster, or the single server, for keyless work (SCAN, SCRIPT FLUSH, stats); a cluster client knows none until it is ready. */
 export function masterNodes(client: RedisClient): Redis[] {
   return isClusterClient(client) ? client.nodes('master') : [client];
+}
+
+/** Like {@link masterNodes}, after waiting for a cluster client to connect and load its slot map. */
+export async function readyMasterNodes(client: RedisClient): Promise<Redis[]> {
+  if (isClusterClient(client) && client.status !== 'ready') await client.ping();
+  return masterNodes(client);
 }

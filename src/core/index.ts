@@ -1,4 +1,4 @@
-export { closeClient, isClusterClient, masterNodes, openConnection } from './connection.js';
+export { closeClient, isClusterClient, masterNodes, openConnection, readyMasterNodes } from './connection.js';
 export { scanKeys, unlinkKeys } from './scan.js';
 export type { ClusterConnectionOptions, ClusterSeed, ConnectionInput, OpenedConnection, RedisClient } from './connection.js';
 export type { KickassContext } from './context.js';

@@ -1,4 +1,4 @@
-import { isClusterClient, masterNodes } from './connection.js';
+import { isClusterClient, readyMasterNodes } from './connection.js';
 import type { RedisClient } from './connection.js';
 import { ConnectionError, InvalidArgumentError, KickassError } from './errors.js';
 
@@ -34,11 +34,15 @@ export function checkReplicaWait(field: string, wait: ReplicaWait): ReplicaWait 
   return { replicas, timeoutMs };
 }
 
+function waitFailed(error: unknown): ConnectionError {
+  return new ConnectionError(`WAIT failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+}
+
 async function waitOn(node: { call: (...args: string[]) => Promise<unknown> }, wait: ReplicaWait): Promise<number> {
   try {
     return Number(await node.call('WAIT', String(wait.replicas), String(wait.timeoutMs)));
   } catch (error) {
-    throw new ConnectionError(`WAIT failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw waitFailed(error);
   }
 }
 
@@ -54,7 +58,10 @@ function settle(acknowledged: number, wait: ReplicaWait): number {
  */
 export async function waitForReplicas(client: RedisClient, wait: ReplicaWait): Promise<number> {
   const checked = checkReplicaWait('wait', wait);
-  const counts = await Promise.all(masterNodes(client).map((node) => waitOn(node, checked)));
+  const masters = await readyMasterNodes(client).catch((error: unknown) => {
+    throw waitFailed(error);
+  });
+  const counts = await Promise.all(masters.map((node) => waitOn(node, checked)));
   return settle(Math.min(...counts), checked);
 }
 
@@ -68,7 +75,7 @@ export async function waitForReplicasOf(client: RedisClient, key: string, wait: 
   try {
     replies = await client.pipeline().exists(key).call('WAIT', String(wait.replicas), String(wait.timeoutMs)).exec();
   } catch (error) {
-    throw new ConnectionError(`WAIT failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw waitFailed(error);
   }
   const [, reply] = replies ?? [];
   if (reply === undefined || reply[0] !== null) throw new ConnectionError(`WAIT failed: ${reply?.[0]?.message ?? 'no reply'}`, { cause: reply?.[0] });

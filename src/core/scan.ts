@@ -1,11 +1,9 @@
 import type { RedisClient } from './connection.js';
-import { isClusterClient, masterNodes } from './connection.js';
+import { isClusterClient, readyMasterNodes } from './connection.js';
 
 /** Yields batches of keys matching a glob on every master (SCAN; a cluster is scanned node by node). */
 export async function* scanKeys(client: RedisClient, pattern: string, count = 1000): AsyncGenerator<string[]> {
-  // A cluster client knows its masters only once connected.
-  if (isClusterClient(client) && client.status !== 'ready') await client.ping();
-  for (const node of masterNodes(client)) {
+  for (const node of await readyMasterNodes(client)) {
     let cursor = '0';
     do {
       const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', count);

@@ -3,7 +3,7 @@
 // L1 with the old value, and after its bus connection drops a process serves nothing from its L1
 // until it has resubscribed (messages may have been missed).
 import { describe, expect, it } from 'vitest';
-import { masterNodes } from '../../src/core/connection.js';
+import { readyMasterNodes } from '../../src/core/connection.js';
 import { waitFor } from '../../harness/redis-server.js';
 import { TOPOLOGIES, useTopology } from '../harness/topologies.js';
 import { useCaches } from './cache-fixture.js';
@@ -67,7 +67,7 @@ describe.each(TOPOLOGIES)('cache L1 coherence on %s', (topology) => {
     expect(await reader.get('k')).toBe('v1');
     const l1Hits = reader.stats().l1Hits;
     expect(l1Hits).toBeGreaterThan(0);
-    for (const node of masterNodes(redis.client)) await node.call('CLIENT', 'KILL', 'TYPE', 'pubsub');
+    for (const node of await readyMasterNodes(redis.admin)) await node.call('CLIENT', 'KILL', 'TYPE', 'pubsub');
     // the change's message is lost while the reader resubscribes; its L1 must not answer with v1
     await writer.set('k', 'v2');
     expect(await reader.get('k')).toBe('v2');

@@ -28,15 +28,16 @@ function credentials(): { username?: string; password?: string } {
   return acl === null ? {} : { username: acl.user, password: acl.password };
 }
 
-/** A new ioredis client for the topology (as the suite's ACL user when there is one); the caller closes it. */
-export function connect(topology: Topology): RedisClient {
-  if (topology === 'standalone') return new Redis(inject('redisUrl'), { lazyConnect: false, ...credentials() });
-  return new Cluster(clusterSeeds(), { redisOptions: { lazyConnect: false, ...credentials() } });
+/** A new ioredis client for the topology (as the suite's ACL user when there is one, unless `asAdmin`); the caller closes it. */
+export function connect(topology: Topology, asAdmin = false): RedisClient {
+  const auth = asAdmin ? {} : credentials();
+  if (topology === 'standalone') return new Redis(inject('redisUrl'), { lazyConnect: false, ...auth });
+  return new Cluster(clusterSeeds(), { redisOptions: { lazyConnect: false, ...auth } });
 }
 
-/** A connection string for the topology, in the form `kickass({ connection })` accepts (with the ACL user's credentials when there is one). */
-export function connectionUrl(topology: Topology): string {
-  const acl = inject('aclUser') ?? null;
+/** A connection string for the topology, in the form `kickass({ connection })` accepts: as `user` when given, else as the suite's ACL user when there is one. */
+export function connectionUrl(topology: Topology, user?: { user: string; password: string }): string {
+  const acl = user ?? inject('aclUser') ?? null;
   const auth = acl === null ? '' : `${encodeURIComponent(acl.user)}:${encodeURIComponent(acl.password)}@`;
   return topology === 'standalone' ? inject('redisUrl').replace('://', `://${auth}`) : `redis+cluster://${auth}${inject('clusterNodes').join(',')}`;
 }
@@ -68,6 +69,8 @@ export async function keysWithPrefix(client: RedisClient, prefix: string): Promi
 export interface TopologyFixture {
   /** A shared client for the suite. */
   readonly client: RedisClient;
+  /** A client for what the library never does (CLIENT KILL, CONFIG): the default user even when the suite runs as its ACL user. */
+  readonly admin: RedisClient;
   /** The current test's random prefix. */
   readonly prefix: string;
   /** A kickass instance on the shared client with the test's prefix; every script call is slot-checked. */
@@ -77,6 +80,7 @@ export interface TopologyFixture {
 /** Registers hooks that connect once per suite, pick a new prefix per test, and clean up after. */
 export function useTopology(topology: Topology): TopologyFixture {
   let client: RedisClient | undefined;
+  let admin: RedisClient | undefined;
   let prefix = randomPrefix();
   const instances: Kickass[] = [];
   beforeAll(() => {
@@ -91,11 +95,18 @@ export function useTopology(topology: Topology): TopologyFixture {
   });
   afterAll(async () => {
     if (client) await closeClient(client);
+    if (admin) await closeClient(admin);
   });
   return {
     get client(): RedisClient {
       if (!client) throw new Error('useTopology: client used outside a test');
       return client;
+    },
+    get admin(): RedisClient {
+      if (!client) throw new Error('useTopology: admin used outside a test');
+      if ((inject('aclUser') ?? null) === null) return client;
+      admin ??= connect(topology, true);
+      return admin;
     },
     get prefix(): string {
       return prefix;

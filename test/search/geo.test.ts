@@ -55,7 +55,7 @@ for (const topology of TOPOLOGIES) {
     const redis = useTopology(topology);
 
     it('scores points exactly as GEOADD does', async () => {
-      const key = `${redis.prefix}:{geohash}`;
+      const key = `{${redis.prefix}:geohash}`;
       // (lon 180 and lat 85.05112878 exactly are the documented exceptions: see geohashScore)
       const points = [...fc.sample(pointArb, { numRuns: 300, seed: 7 }), { lon: -180, lat: -MAX_LATITUDE }].filter((p) => p.lon !== 180 && p.lat !== MAX_LATITUDE);
       for (const [i, p] of points.entries()) await redis.client.geoadd(key, p.lon, p.lat, String(i));
