@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './free-port.js';
@@ -60,7 +60,9 @@ export class MariaDbServer {
   static async start(extraArgs: readonly string[] = []): Promise<MariaDbServer> {
     const server = new MariaDbServer(await freePort(), extraArgs);
     const user = process.getuid?.() === 0 ? ['--user=root'] : [];
-    const install = spawnSync('mariadb-install-db', ['--no-defaults', `--datadir=${join(server.dir, 'data')}`, '--auth-root-authentication-method=normal', '--skip-test-db', ...user], { encoding: 'utf8' });
+    // a private tmpdir: bootstraps running at once in a shared /tmp can collide on temp-table names
+    mkdirSync(join(server.dir, 'tmp'));
+    const install = spawnSync('mariadb-install-db', ['--no-defaults', `--datadir=${join(server.dir, 'data')}`, `--tmpdir=${join(server.dir, 'tmp')}`, '--auth-root-authentication-method=normal', '--skip-test-db', ...user], { encoding: 'utf8' });
     if (install.status !== 0) throw new Error(`mariadb-install-db failed: ${install.stderr.trim()}`);
     await server.#spawn();
     return server;
@@ -112,6 +114,7 @@ export class MariaDbServer {
       [
         '--no-defaults',
         `--datadir=${join(this.dir, 'data')}`,
+        `--tmpdir=${join(this.dir, 'tmp')}`,
         `--socket=${join(this.dir, 'mariadb.sock')}`,
         `--pid-file=${join(this.dir, 'mariadb.pid')}`,
         `--port=${String(this.port)}`,
