@@ -1,7 +1,7 @@
 #!/bin/sh
 # Makes a fresh Debian/Ubuntu checkout ready for `npm run demo`, `npm test` and `npm run bench`:
 # installs npm packages when missing or stale, redis-server (>= 7) and, for the tests, mariadb-server
-# with apt-get when missing and running as root. Otherwise it stops with one sentence that says what to run.
+# and chromium with apt-get when missing and running as root. Otherwise it stops with one sentence that says what to run.
 set -e
 cd "$(dirname "$0")/.."
 
@@ -28,6 +28,18 @@ if [ "$1" = "test" ] || [ "$1" = "bench" ] || [ "$1" = "demo" ]; then
       echo "MariaDB is not installed: run 'sudo apt-get install -y mariadb-server mariadb-client' (the sync's tests, bench and tour start their own server), then run this command again." >&2
       exit 1
     fi
+  fi
+fi
+
+# The dashboard's browser tests drive Debian's Chromium (headless, through playwright-core).
+if [ "$1" = "test" ] && ! command -v "${CHROMIUM_BIN:-chromium}" >/dev/null 2>&1; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "setup: installing chromium with apt-get (for the dashboard's browser tests)" >&2
+    apt-get update -qq >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >&2
+  else
+    echo "Chromium is not installed: run 'sudo apt-get install -y chromium' (the dashboard's browser tests drive it), or set CHROMIUM_BIN, then run this command again." >&2
+    exit 1
   fi
 fi
 

@@ -2,19 +2,18 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Kickass } from '../kickass.js';
-import type { SyncOptions } from '../sync/sync-options.js';
 import { UsageError } from './args.js';
 
-/** What a config module gives: the sync's options built on a kickass instance, and how to reach Redis. */
-export interface SyncConfigModule {
-  /** `export default (kr) => ({ name, source, tables: { 'shop.users': { model: kr.model(...) } } })`. */
-  readonly sync: (kr: Kickass) => SyncOptions | Promise<SyncOptions>;
+/** What a config module gives: a function of a kickass instance, and how to reach Redis. */
+export interface ConfigModule {
+  /** `export default (kr) => ({ models: [...], ... })` (or a sync's options). */
+  readonly build: (kr: Kickass) => unknown;
   /** `export const redis = { url, prefix }` (optional; --url and REDIS_URL win over url). */
   readonly redis: { readonly url?: string; readonly prefix?: string };
 }
 
 /** Imports a config module (.js/.mjs, or .ts/.mts with tsx installed). */
-export async function loadSyncConfig(file: string): Promise<SyncConfigModule> {
+export async function loadConfigModule(file: string): Promise<ConfigModule> {
   const path = resolve(file);
   if (!existsSync(path)) throw new UsageError(`the config file ${file} does not exist`);
   let loaded: Record<string, unknown>;
@@ -31,8 +30,8 @@ export async function loadSyncConfig(file: string): Promise<SyncConfigModule> {
     }
     loaded = await api.tsImport(pathToFileURL(path).href, import.meta.url);
   }
-  const sync = loaded.default;
-  if (typeof sync !== 'function') throw new UsageError(`${file} must export default a function (kr) => sync options`);
-  const redis = (loaded.redis ?? {}) as SyncConfigModule['redis'];
-  return { sync: sync as SyncConfigModule['sync'], redis };
+  const build = loaded.default;
+  if (typeof build !== 'function') throw new UsageError(`${file} must export default a function (kr) => ({ models, uniqueCounters, ... })`);
+  const redis = (loaded.redis ?? {}) as ConfigModule['redis'];
+  return { build: build as ConfigModule['build'], redis };
 }

@@ -1,10 +1,10 @@
-import { kickass } from '../kickass.js';
 import type { Kickass } from '../kickass.js';
 import { readSyncStatus } from '../sync/sync-status.js';
 import type { SavedSyncStatus } from '../sync/sync-status.js';
-import { UsageError, optionValue } from './args.js';
+import { UsageError } from './args.js';
 import type { ParsedArgs } from './args.js';
-import { loadSyncConfig } from './config-file.js';
+import { openCatalog } from './catalog.js';
+import type { SyncOptions } from '../sync/sync-options.js';
 import { StatusLine, formatCount, progressBar } from './progress.js';
 
 /** `kickass sync --help`. */
@@ -21,19 +21,13 @@ The config file (.mjs, or .ts with tsx installed) exports:
 Redis: --url, else REDIS_URL, else the config's redis.url, else redis://127.0.0.1:6379.`;
 
 /** Opens the config's sync on a kickass instance. */
-async function open(args: ParsedArgs): Promise<{ kr: Kickass; options: Awaited<ReturnType<Awaited<ReturnType<typeof loadSyncConfig>>['sync']>> }> {
-  const file = optionValue(args, 'config');
-  if (file === undefined) throw new UsageError('kickass sync needs --config <file> (see kickass sync --help)');
-  const config = await loadSyncConfig(file);
-  const url = optionValue(args, 'url') ?? process.env.REDIS_URL ?? config.redis.url;
-  const prefix = optionValue(args, 'prefix') ?? config.redis.prefix;
-  const kr = kickass({ ...(url === undefined ? {} : { connection: url }), ...(prefix === undefined ? {} : { prefix }) });
-  try {
-    return { kr, options: await config.sync(kr) };
-  } catch (error) {
+async function open(args: ParsedArgs): Promise<{ kr: Kickass; options: SyncOptions }> {
+  const { kr, catalog, source } = await openCatalog(args, 'sync');
+  if (catalog.sync === undefined) {
     await kr.close();
-    throw error;
+    throw new UsageError(`${source} defines no sync (return its options, or { sync: options })`);
   }
+  return { kr, options: catalog.sync };
 }
 
 /** `kickass sync`: runs the sync until a signal stops it. */

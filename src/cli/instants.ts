@@ -1,0 +1,45 @@
+import type { SlotCalendar, SlotUnit } from '../counters/calendar.js';
+import { SLOT_UNITS } from '../counters/calendar.js';
+import { UsageError, optionValue } from './args.js';
+import type { ParsedArgs } from './args.js';
+
+const APPROXIMATE_MS: Readonly<Record<SlotUnit, number>> = { minute: 60_000, hour: 3_600_000, day: 86_400_000, week: 604_800_000, month: 2_629_800_000, year: 31_557_600_000 };
+
+/** `--name <ISO date or time | now | today>` as epoch ms (today = now). */
+export function instantOption(args: ParsedArgs, name: string, fallback: number): number {
+  const text = optionValue(args, name);
+  if (text === undefined || text === 'now' || text === 'today') return fallback;
+  const at = Date.parse(text);
+  if (!Number.isFinite(at)) throw new UsageError(`--${name} must be a date such as 2026-11-30 or 2026-11-30T12:00:00Z, got ${text}`);
+  return at;
+}
+
+/** `--name <positive integer>`. */
+export function countOption(args: ParsedArgs, name: string, fallback: number, max = 1000): number {
+  const text = optionValue(args, name);
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || n < 1 || n > max) throw new UsageError(`--${name} must be a whole number from 1 to ${String(max)}, got ${text}`);
+  return n;
+}
+
+/** `--name <slot unit>` among those `allowed`. */
+export function unitOption(args: ParsedArgs, name: string, allowed: readonly SlotUnit[], what: string): SlotUnit {
+  const text = optionValue(args, name) ?? allowed.find((u) => u === 'day') ?? allowed[0];
+  const unit = SLOT_UNITS.find((u) => u === text);
+  if (unit === undefined || !allowed.includes(unit)) throw new UsageError(`--${name} must be one of the units ${what} counts: ${allowed.join(', ')}${text === undefined ? '' : `, got ${text}`}`);
+  return unit;
+}
+
+/** The start of the slot `n` slots before the one holding `at`. */
+export function slotsBefore(calendar: SlotCalendar, unit: SlotUnit, at: number, n: number): number {
+  let start = calendar.slotStart(unit, at);
+  // step back a slot at a time from the middle of the one before, so that DST or month lengths never skip or repeat one
+  for (let i = 0; i < n; i++) start = calendar.slotStart(unit, start - APPROXIMATE_MS[unit] / 2);
+  return start;
+}
+
+/** How many periods of a cohort starting at `start` have begun by `now` (column 0 included), at most `columns`. */
+export function periodsBegun(calendar: SlotCalendar, unit: SlotUnit, start: Date | number, now: number, columns: number): number {
+  return Math.min(columns, calendar.slotStarts(unit, new Date(start).getTime(), now, columns + 1).length);
+}
