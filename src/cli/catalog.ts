@@ -59,6 +59,35 @@ export function pick<T>(list: readonly T[] | undefined, nameOf: (item: T) => str
   return found;
 }
 
+/** How long a command waits for Redis to answer before it says it cannot reach it. */
+const CONNECT_TIMEOUT_MS = 5000;
+
+/** A kickass instance on `url` that has answered a PING, or an Error saying in one sentence why not. */
+export async function connectKickass(url: string | undefined, prefix: string | undefined): Promise<Kickass> {
+  let lastError: Error | undefined;
+  const kr = kickass({ ...(url === undefined ? {} : { connection: url }), ...(prefix === undefined ? {} : { prefix }), onConnectionError: (error) => (lastError = error) });
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      kr.client.ping(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => {
+          reject(new Error('no answer'));
+        }, CONNECT_TIMEOUT_MS);
+        // the first refused or failed connection decides: a command line does not wait for retries
+        kr.client.once('error', reject);
+      }),
+    ]);
+    return kr;
+  } catch (error) {
+    kr.client.disconnect();
+    const reason = lastError?.message ?? (error instanceof Error ? error.message : String(error));
+    throw new Error(`cannot reach Redis at ${url ?? 'redis://127.0.0.1:6379'} (${reason}): start it, or give --url or REDIS_URL`);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** A kickass instance and the catalog of `--config <file>` (or, with `--demo`, of the demo data). */
 export interface OpenCatalog {
   readonly kr: Kickass;
@@ -76,7 +105,7 @@ export async function openCatalog(args: ParsedArgs, command: string): Promise<Op
   const config = file === undefined ? { build: demoCatalog, redis: { prefix: 'demo' } } : await loadConfigModule(file);
   const url = optionValue(args, 'url') ?? process.env.REDIS_URL ?? config.redis.url;
   const prefix = optionValue(args, 'prefix') ?? config.redis.prefix;
-  const kr = kickass({ ...(url === undefined ? {} : { connection: url }), ...(prefix === undefined ? {} : { prefix }) });
+  const kr = await connectKickass(url, prefix);
   const source = file ?? 'the demo data';
   try {
     return { kr, catalog: toCatalog(await config.build(kr), source), source };

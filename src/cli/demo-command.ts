@@ -1,4 +1,4 @@
-import { kickass } from '../kickass.js';
+import { connectKickass } from './catalog.js';
 import { optionValue } from './args.js';
 import type { ParsedArgs } from './args.js';
 import { countOption } from './instants.js';
@@ -17,7 +17,7 @@ export const DEMO_HELP = `Usage: kickass demo [--url <redis-url>] [--prefix demo
 export async function demoCommand(args: ParsedArgs, out: ProgressOutput): Promise<number> {
   const url = optionValue(args, 'url') ?? process.env.REDIS_URL;
   const prefix = optionValue(args, 'prefix') ?? 'demo';
-  const kr = kickass({ ...(url === undefined ? {} : { connection: url }), prefix });
+  const kr = await connectKickass(url, prefix);
   try {
     const started = Date.now();
     const summary = await seedDemo(demoComponents(kr), { customers: countOption(args, 'customers', 2000, 1_000_000), days: countOption(args, 'days', 42, 3650) });

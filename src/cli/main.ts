@@ -88,6 +88,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   return command.run(args);
 }
 
+// Until main settles: a run that ends any other way (the event loop drained) did not succeed.
+process.exitCode = 1;
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

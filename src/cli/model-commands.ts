@@ -32,7 +32,7 @@ export async function verifyCommand(args: ParsedArgs, out: ProgressOutput): Prom
   const { kr, catalog } = await openCatalog(args, 'verify');
   try {
     const model = pick(catalog.models, (m) => m.name, args.positional[1], 'model');
-    const line = new StatusLine(out);
+    const line = new StatusLine(process.stderr);
     const report = await model.verify({ onProgress: (p) => { line.update(progressText(p)); } });
     line.done();
     const total = Object.values(report.counts).reduce((a, b) => a + b, 0);
@@ -53,7 +53,7 @@ export async function reindexCommand(args: ParsedArgs, out: ProgressOutput): Pro
   const { kr, catalog } = await openCatalog(args, 'reindex');
   try {
     const model = pick(catalog.models, (m) => m.name, args.positional[1], 'model');
-    const line = new StatusLine(out);
+    const line = new StatusLine(process.stderr);
     const report = await model.reindex({ resume: !args.options.has('fresh'), onProgress: (p) => { line.update(progressText(p)); } });
     line.done();
     const repaired = Object.entries(report.counts).filter(([kind]) => kind !== 'duplicate-unique').reduce((a, [, n]) => a + n, 0);
