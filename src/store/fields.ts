@@ -173,8 +173,8 @@ export const t = Object.freeze({
   geo: (): Field<GeoPoint, false, false, GeoArea> =>
     new Field<GeoPoint>({ kind: 'json', required: false, indexing: NO_INDEXING, validators: [] }).validate(pointRule).indexWith(geoIndex),
   /** A string indexed for full-text search (`Query.search`): analyzed words, BM25 ranking, phrases, prefix and fuzzy words. */
-  text: (options: TextFieldOptions = {}): Field<string> =>
-    new Field<string>({ kind: 'string', required: false, indexing: NO_INDEXING, validators: [], text: textIndexing(options) }),
+  text: (options?: TextFieldOptions): Field<string> =>
+    new Field<string>({ kind: 'string', required: false, indexing: NO_INDEXING, validators: [], text: textIndexing(optionsObject(options)) }),
   /** An array of scalars; `.index()` indexes every member (tags). */
   array: <T>(element: Field<T>): Field<T[]> => {
     const kind = element.definition.kind;

@@ -31,6 +31,7 @@ const CALLS: Record<string, Call> = {
   'kr.waitForReplicas': (kr, bad) => kr.waitForReplicas(bad),
   't.string().index': (_, bad) => t.string().index(bad),
   't.string().unique': (_, bad) => t.string().unique(bad),
+  't.text': (_, bad) => t.text(bad),
   'model.create': (kr, bad) => model(kr).create({ name: 'a', score: 1 }, bad),
   'model.save': (kr, bad) => model(kr).save({ id: 'x', name: 'a', score: 1 }, bad),
   'model.update': (kr, bad) => model(kr).update('x', { score: 2 }, bad),
