@@ -13,7 +13,7 @@ export interface FactoryTimeouts {
   readonly hard?: Duration;
 }
 
-/** Options of {@link Kickass.cache}. */
+/** Options of `kr.cache()`. */
 export interface CacheOptions {
   /** The cache's name (1-64 of A-Z a-z 0-9 _ . -): its keys and its bus are its own. */
   readonly namespace: string;

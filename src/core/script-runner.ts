@@ -79,7 +79,7 @@ export class ScriptRunner {
     return this.exec(planScript(script, keys, args), errors);
   }
 
-  /** Runs a plan made by {@link plan}. */
+  /** Runs a plan made by {@link ScriptRunner.plan}. */
   async exec<S extends AnyScript>(plan: ScriptPlan<S>, errors?: ScriptErrorMap): Promise<ScriptReply<S>> {
     this.#assertUsable();
     const invoke = this.#invoker(this.#client, plan.script);

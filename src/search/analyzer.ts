@@ -20,6 +20,7 @@ export interface Token {
 export interface Analyzer {
   /** A name that changes whenever the output could change (stored with an index). */
   readonly name: string;
+  /** The words of a text as index tokens (normalized, stopwords out, stemmed), with their positions. */
   analyze(text: string): Token[];
   /** Normalizes one query word the way analyze() normalizes words (null: a stopword or nothing left). */
   term(word: string): string | null;

@@ -91,6 +91,7 @@ export class Field<T, R extends boolean = false, D extends boolean = false, Q = 
   declare readonly $type: T;
   declare readonly $required: R;
   declare readonly $hasDefault: D;
+  /** Type-level only: the query type a plug-in index of this field takes (never set at run time). */
   declare readonly $query: (query: Q) => void;
   /** The run-time definition. */
   readonly definition: FieldDefinition;

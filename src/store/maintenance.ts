@@ -18,7 +18,7 @@ import type { Holder } from './unique-owners.js';
 export { PROBLEM_KINDS } from './maintenance-report.js';
 export type { MaintenanceProgress, Problem, ProblemKind, ProgressListener } from './maintenance-report.js';
 
-/** Options of {@link verify}. */
+/** Options of `Model.verify()`. */
 export interface VerifyOptions {
   /** Objects (or index members) per read-only script call. @defaultValue 500 */
   batchSize?: number;
@@ -28,7 +28,7 @@ export interface VerifyOptions {
   onProgress?: ProgressListener;
 }
 
-/** What {@link verify} found. */
+/** What `Model.verify()` found. */
 export interface VerifyReport {
   /** Objects checked (ids in the ids sets). */
   readonly objects: number;
@@ -43,7 +43,7 @@ export interface VerifyReport {
   readonly ok: boolean;
 }
 
-/** Options of {@link reindex}. */
+/** Options of `Model.reindex()`. */
 export interface ReindexOptions {
   /** Objects (or index members) per atomic script call. @defaultValue 500 */
   batchSize?: number;
@@ -55,7 +55,7 @@ export interface ReindexOptions {
   onProgress?: ProgressListener;
 }
 
-/** What {@link reindex} did. */
+/** What `Model.reindex()` did. */
 export interface ReindexReport {
   /** Objects walked by this call. */
   readonly objects: number;

@@ -48,7 +48,10 @@ export interface FieldOperators<V, Q = never> {
 export type FieldCondition<V, Q = never> = V | FieldOperators<V, Q>;
 
 /** The query type of a field's plug-in index (never without one). */
-export type PluginQueryOf<F> = F extends { readonly $query: (query: infer Q) => void } ? Q : never;
+export type PluginQueryOf<F> = F extends {
+  /** The plug-in's query type, as {@link Field} carries it. */
+  readonly $query: (query: infer Q) => void;
+} ? Q : never;
 
 /**
  * A query filter: field conditions (all must hold), `id`, and `$and` / `$or` / `$not`.

@@ -8,7 +8,15 @@ import type { SourceRow } from './source-values.js';
 import type { TableShape } from './source-tables.js';
 
 /** How one source column feeds the model: a field name, `false` to leave it out, or a field and a cast of the value. */
-export type ColumnMapping = string | false | { readonly field?: string; readonly cast?: (value: unknown, row: SourceRow) => unknown };
+export type ColumnMapping =
+  | string
+  | false
+  | {
+      /** The field fed (default: the column's name). */
+      readonly field?: string;
+      /** Converts the column's value (with the whole row at hand) into the field's. */
+      readonly cast?: (value: unknown, row: SourceRow) => unknown;
+    };
 
 /** How a source table becomes objects of a model. */
 export interface TableMapping {
