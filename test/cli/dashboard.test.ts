@@ -2,7 +2,8 @@
 // The dashboard in a real headless Chromium (Debian's, driven by playwright-core) on the demo data,
 // on both topologies: the page loads, the cohort heatmap shows the numbers retention() gives, a click
 // on a hierarchy node drills down to what children() gives, verify reports a clean model, and the
-// server refuses writes (read-only) and other Host names. A screenshot is kept in test-artifacts/.
+// server refuses writes (read-only) and other Host names; the sync section shows what
+// readSyncStatus() says. A screenshot is kept in test-artifacts/.
 import { mkdirSync } from 'node:fs';
 import { request } from 'node:http';
 import { chromium } from 'playwright-core';
@@ -13,7 +14,10 @@ import { demoCatalog, demoComponents, seedDemo } from '../../src/cli/demo-data.j
 import { slotsBefore } from '../../src/cli/instants.js';
 import { retention } from '../../src/counters/analysis.js';
 import { startDashboard } from '../../src/dashboard/server.js';
+import { t } from '../../src/store/fields.js';
+import { readSyncStatus } from '../../src/sync/sync-status.js';
 import { TOPOLOGIES, useTopology } from '../harness/topologies.js';
+import { useMariaDb } from '../sync/sync-fixture.js';
 
 const ARTIFACTS = 'test-artifacts';
 
@@ -29,6 +33,9 @@ function call(url: string, method: string, headers: Record<string, string> = {})
     req.end();
   });
 }
+
+// the sync section reads a sync's saved state and its source: a private MariaDB with a ROW binlog
+const mariadb = useMariaDb();
 
 describe.each(TOPOLOGIES)('dashboard in Chromium (%s)', (topology) => {
   const redis = useTopology(topology);
@@ -91,6 +98,19 @@ describe.each(TOPOLOGIES)('dashboard in Chromium (%s)', (topology) => {
       // the funnel and verify
       const steps = await page.$$eval('#funnel .step', (divs) => divs.map((d) => d.getAttribute('data-counter')));
       expect(steps).toEqual(['signup', 'visit', 'cart', 'purchase']);
+      // the query box: a where object and a text search, answered like the model's own query
+      const { customer } = demoComponents(redis.kickass());
+      await page.fill('[data-testid="where-customer"]', '{"country": "france", "spent": {"gte": 1}}');
+      await page.fill('[data-testid="search-customer"]', 'paris');
+      await page.click('#model-customer button:text("query")');
+      const expectedCount = await customer.find({ country: 'france', spent: { gte: 1 } }).search('paris').count();
+      expect(expectedCount).toBeGreaterThan(0);
+      await expect.poll(async () => page.textContent('#model-customer .result p'), { timeout: 20_000 }).toBe(`${String(expectedCount)} match`);
+      const shown = await page.$$eval('#model-customer .result tbody tr', (rows) => rows.length);
+      expect(shown).toBe(Math.min(20, expectedCount));
+      await page.fill('[data-testid="where-customer"]', '{"nope": 1}');
+      await page.click('#model-customer button:text("query")');
+      await expect.poll(async () => page.textContent('#model-customer .result .error'), { timeout: 20_000 }).toMatch(/nope/);
       await page.click('#model-customer button:text("verify")');
       await expect.poll(async () => page.textContent('[data-testid="verify-customer"]'), { timeout: 20_000 }).toMatch(/400 objects checked: no problems/);
       await page.screenshot({ path: `${ARTIFACTS}/dashboard-${topology}.png`, fullPage: true });
@@ -101,6 +121,38 @@ describe.each(TOPOLOGIES)('dashboard in Chromium (%s)', (topology) => {
       expect((await call(`${dashboard.url}api/reindex?model=customer`, 'POST')).status).toBe(403);
       expect((await call(`${dashboard.url}api/overview`, 'GET', { host: 'attacker.example:80' })).status).toBe(403);
       expect((await call(`${dashboard.url}api/series?counter=nope`, 'GET')).status).toBe(404);
+    } finally {
+      await page.close();
+      await dashboard.close();
+    }
+  }, 120_000);
+
+  it('shows where a sync stands against its source', async () => {
+    const server = mariadb.server;
+    const db = `dash_${topology}`;
+    server.query(`CREATE DATABASE ${db}; CREATE TABLE ${db}.items (id INT PRIMARY KEY, name VARCHAR(20) NOT NULL); INSERT INTO ${db}.items VALUES (1, 'a'), (2, 'b')`);
+    const kr = redis.kickass();
+    const Item = kr.model('item', { name: t.string() });
+    const catalog = { models: [Item], sync: { name: db, source: server.url, tables: { [`${db}.items`]: { model: Item } } } };
+    const sync = kr.sync(catalog.sync);
+    const streaming = new Promise<void>((resolve) => {
+      sync.on('phase', ({ phase }) => {
+        if (phase === 'stream') resolve();
+      });
+    });
+    const running = sync.run();
+    await streaming;
+    await sync.stop();
+    await running;
+    const dashboard = await startDashboard({ kr, catalog, allowWrites: false, port: 0 });
+    const page = await browser.newPage();
+    try {
+      await page.goto(dashboard.url);
+      await page.waitForSelector('body[data-ready="true"]', { timeout: 30_000 });
+      const status = await readSyncStatus(kr.context, db, server.url);
+      const cells = await page.$$eval('#sync tbody td', (tds) => tds.map((td) => td.textContent));
+      expect(cells).toEqual([db, status.phase, String(status.epoch), status.position?.gtid, 'caught up', `${String(status.lagMs)} ms`]);
+      expect(await page.textContent('#model-item h3')).toBe('item: 2 objects in 1 partition(s)');
     } finally {
       await page.close();
       await dashboard.close();
