@@ -3,7 +3,7 @@ import { UsageError } from './args.js';
 import type { ParsedArgs } from './args.js';
 import { analysable, openCatalog, pick } from './catalog.js';
 import type { AnyUniqueCounter } from './catalog.js';
-import { countOption, instantOption, periodsBegun, slotsBefore, unitOption } from './instants.js';
+import { cliParameters, countParam, instantParam, periodsBegun, slotsBefore, unitParam } from './instants.js';
 import { formatCount } from './progress.js';
 import type { ProgressOutput } from './progress.js';
 import { bar, formatTable, percent } from './table.js';
@@ -32,10 +32,10 @@ export async function cohortCommand(args: ParsedArgs, out: ProgressOutput): Prom
     const cohort = named(args.positional[1]);
     const activityName = args.options.has('activity') ? args.options.get('activity') : undefined;
     const activity = typeof activityName === 'string' ? named(activityName) : cohort;
-    const unit = unitOption(args, 'unit', cohort.slots, cohort.name);
-    const to = instantOption(args, 'to', Date.now());
-    const cohorts = countOption(args, 'cohorts', 8, 366);
-    const periods = countOption(args, 'periods', 7, 366);
+    const unit = unitParam(cliParameters(args), 'unit', cohort.slots, cohort.name);
+    const to = instantParam(cliParameters(args), 'to', Date.now());
+    const cohorts = countParam(cliParameters(args), 'cohorts', 8, 366);
+    const periods = countParam(cliParameters(args), 'periods', 7, 366);
     const rows = await retention({ cohort: analysable(cohort), activity: analysable(activity), unit, from: slotsBefore(cohort.calendar, unit, to, cohorts - 1), to, periods });
     if (args.options.has('json')) {
       out.write(`${JSON.stringify({ cohort: cohort.name, activity: activity.name, unit, rows })}\n`);
@@ -63,9 +63,9 @@ export async function funnelCommand(args: ParsedArgs, out: ProgressOutput): Prom
     if (names.length < 2) throw new UsageError('kickass funnel needs at least two steps, e.g. kickass funnel signup visit purchase');
     const steps = names.map((name) => pick(catalog.uniqueCounters, (c) => c.name, name, 'unique counter'));
     const first = steps[0] as AnyUniqueCounter;
-    const unit = unitOption(args, 'unit', first.slots, first.name);
-    const window = countOption(args, 'window', 7, 366);
-    const from = instantOption(args, 'from', slotsBefore(first.calendar, unit, Date.now(), window - 1));
+    const unit = unitParam(cliParameters(args), 'unit', first.slots, first.name);
+    const window = countParam(cliParameters(args), 'window', 7, 366);
+    const from = instantParam(cliParameters(args), 'from', slotsBefore(first.calendar, unit, Date.now(), window - 1));
     const result = await funnel({ steps: steps.map(analysable), unit, from, window });
     if (args.options.has('json')) {
       out.write(`${JSON.stringify({ unit, from: new Date(first.calendar.slotStart(unit, from)), window, steps: result })}\n`);
@@ -85,9 +85,9 @@ export async function topCommand(args: ParsedArgs, out: ProgressOutput): Promise
   try {
     const counter = pick(catalog.hierarchicalCounters, (c) => c.name, args.positional[1], 'hierarchical counter');
     const path = args.positional.slice(2);
-    const resolution = unitOption(args, 'resolution', counter.resolutions, counter.name);
-    const at = instantOption(args, 'at', Date.now());
-    const limit = countOption(args, 'limit', 10, 1000);
+    const resolution = unitParam(cliParameters(args), 'resolution', counter.resolutions, counter.name);
+    const at = instantParam(cliParameters(args), 'at', Date.now());
+    const limit = countParam(cliParameters(args), 'limit', 10, 1000);
     const [node, children] = await Promise.all([counter.get(path, resolution, at), counter.children(path, resolution, at, { top: limit })]);
     if (args.options.has('json')) {
       out.write(`${JSON.stringify({ counter: counter.name, path, resolution, slot: new Date(counter.calendar.slotStart(resolution, at)), sum: node.sum, total: children.total, children: children.children })}\n`);

@@ -2,7 +2,7 @@ import { startDashboard } from '../dashboard/server.js';
 import { UsageError, optionValue } from './args.js';
 import type { ParsedArgs } from './args.js';
 import { openCatalog } from './catalog.js';
-import { countOption } from './instants.js';
+import { cliParameters, countParam } from './instants.js';
 import type { ProgressOutput } from './progress.js';
 
 /** Help of `kickass dashboard`. */
@@ -15,7 +15,7 @@ export const DASHBOARD_HELP = `Usage: kickass dashboard (--config <file> | --dem
 
 /** `kickass dashboard`: serves until SIGINT or SIGTERM. */
 export async function dashboardCommand(args: ParsedArgs, out: ProgressOutput): Promise<number> {
-  const port = countOption(args, 'port', 8080, 65535);
+  const port = countParam(cliParameters(args), 'port', 8080, 65535);
   const host = optionValue(args, 'host') ?? '127.0.0.1';
   if (host !== '127.0.0.1' && host !== 'localhost' && host !== '::1' && args.options.has('allow-writes')) {
     throw new UsageError('--allow-writes is only for a dashboard on this machine (--host 127.0.0.1)');

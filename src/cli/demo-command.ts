@@ -1,7 +1,7 @@
 import { connectKickass } from './catalog.js';
 import { optionValue } from './args.js';
 import type { ParsedArgs } from './args.js';
-import { countOption } from './instants.js';
+import { cliParameters, countParam } from './instants.js';
 import type { ProgressOutput } from './progress.js';
 import { formatCount } from './progress.js';
 import { demoComponents, seedDemo } from './demo-data.js';
@@ -20,7 +20,7 @@ export async function demoCommand(args: ParsedArgs, out: ProgressOutput): Promis
   const kr = await connectKickass(url, prefix);
   try {
     const started = Date.now();
-    const summary = await seedDemo(demoComponents(kr), { customers: countOption(args, 'customers', 2000, 1_000_000), days: countOption(args, 'days', 42, 3650) });
+    const summary = await seedDemo(demoComponents(kr), { customers: countParam(cliParameters(args), 'customers', 2000, 1_000_000), days: countParam(cliParameters(args), 'days', 42, 3650) });
     const e = summary.events;
     out.write(`demo data under prefix ${prefix} (${String(Date.now() - started)} ms):\n`);
     out.write(`  ${formatCount(summary.customers)} customers over ${String(summary.days)} days (${summary.from.toISOString().slice(0, 10)} to ${summary.to.toISOString().slice(0, 10)})\n`);

@@ -5,29 +5,42 @@ import type { ParsedArgs } from './args.js';
 
 const APPROXIMATE_MS: Readonly<Record<SlotUnit, number>> = { minute: 60_000, hour: 3_600_000, day: 86_400_000, week: 604_800_000, month: 2_629_800_000, year: 31_557_600_000 };
 
-/** `--name <ISO date or time | now | today>` as epoch ms (today = now). */
-export function instantOption(args: ParsedArgs, name: string, fallback: number): number {
-  const text = optionValue(args, name);
-  if (text === undefined || text === 'now' || text === 'today') return fallback;
-  const at = Date.parse(text);
-  if (!Number.isFinite(at)) throw new UsageError(`--${name} must be a date such as 2026-11-30 or 2026-11-30T12:00:00Z, got ${text}`);
+/** Where named parameters come from (command-line options, a query string) and how a bad one is reported. */
+export interface Parameters {
+  /** The text given for `name`, or undefined. */
+  get(name: string): string | undefined;
+  /** The error for a bad value of `name` (`reason` says what it must be). */
+  invalid(name: string, reason: string): Error;
+}
+
+/** The `--name value` options of a command line, whose mistakes are UsageErrors. */
+export function cliParameters(args: ParsedArgs): Parameters {
+  return { get: (name) => optionValue(args, name), invalid: (name, reason) => new UsageError(`--${name} ${reason}`) };
+}
+
+/** A date or time (ISO, or epoch ms) as epoch ms; `now`, `today` or nothing give `fallback`. */
+export function instantParam(params: Parameters, name: string, fallback: number): number {
+  const text = params.get(name);
+  if (text === undefined || text === '' || text === 'now' || text === 'today') return fallback;
+  const at = /^\d+$/.test(text) ? Number(text) : Date.parse(text);
+  if (!Number.isFinite(at)) throw params.invalid(name, `must be a date such as 2026-11-30 or 2026-11-30T12:00:00Z, got ${text}`);
   return at;
 }
 
-/** `--name <positive integer>`. */
-export function countOption(args: ParsedArgs, name: string, fallback: number, max = 1000): number {
-  const text = optionValue(args, name);
-  if (text === undefined) return fallback;
+/** A whole number from 1 to `max`; nothing gives `fallback`. */
+export function countParam(params: Parameters, name: string, fallback: number, max: number): number {
+  const text = params.get(name);
+  if (text === undefined || text === '') return fallback;
   const n = Number(text);
-  if (!Number.isSafeInteger(n) || n < 1 || n > max) throw new UsageError(`--${name} must be a whole number from 1 to ${String(max)}, got ${text}`);
+  if (!Number.isSafeInteger(n) || n < 1 || n > max) throw params.invalid(name, `must be a whole number from 1 to ${String(max)}, got ${text}`);
   return n;
 }
 
-/** `--name <slot unit>` among those `allowed`. */
-export function unitOption(args: ParsedArgs, name: string, allowed: readonly SlotUnit[], what: string): SlotUnit {
-  const text = optionValue(args, name) ?? allowed.find((u) => u === 'day') ?? allowed[0];
+/** A slot unit among those `allowed` (what `what` counts); nothing gives day, or the first allowed. */
+export function unitParam(params: Parameters, name: string, allowed: readonly SlotUnit[], what: string): SlotUnit {
+  const text = params.get(name) ?? (allowed.includes('day') ? 'day' : allowed[0]);
   const unit = SLOT_UNITS.find((u) => u === text);
-  if (unit === undefined || !allowed.includes(unit)) throw new UsageError(`--${name} must be one of the units ${what} counts: ${allowed.join(', ')}${text === undefined ? '' : `, got ${text}`}`);
+  if (unit === undefined || !allowed.includes(unit)) throw params.invalid(name, `must be one of the units ${what} counts: ${allowed.join(', ')}${text === undefined ? '' : `, got ${text}`}`);
   return unit;
 }
 
