@@ -97,7 +97,7 @@ export interface OpenCatalog {
 }
 
 /** Connects as `--url`, REDIS_URL or the config's redis.url (in that order) and builds the catalog. */
-export async function openCatalog(args: ParsedArgs, command: string): Promise<OpenCatalog> {
+async function openCatalog(args: ParsedArgs, command: string): Promise<OpenCatalog> {
   const file = optionValue(args, 'config');
   const demo = args.options.has('demo');
   if (file === undefined && !demo) throw new UsageError(`kickass ${command} needs --config <file> or --demo (see kickass ${command} --help)`);
@@ -112,5 +112,15 @@ export async function openCatalog(args: ParsedArgs, command: string): Promise<Op
   } catch (error) {
     await kr.close();
     throw error;
+  }
+}
+
+/** Opens the catalog, runs `work` on it and closes the instance whatever happens: the frame of every catalog command. */
+export async function withCatalog(args: ParsedArgs, command: string, work: (opened: OpenCatalog) => Promise<number>): Promise<number> {
+  const opened = await openCatalog(args, command);
+  try {
+    return await work(opened);
+  } finally {
+    await opened.kr.close();
   }
 }

@@ -1,7 +1,7 @@
 import { startDashboard } from '../dashboard/server.js';
 import { UsageError, optionValue } from './args.js';
 import type { ParsedArgs } from './args.js';
-import { openCatalog } from './catalog.js';
+import { withCatalog } from './catalog.js';
 import { cliParameters, countParam } from './instants.js';
 import type { ProgressOutput } from './progress.js';
 
@@ -20,8 +20,7 @@ export async function dashboardCommand(args: ParsedArgs, out: ProgressOutput): P
   if (host !== '127.0.0.1' && host !== 'localhost' && host !== '::1' && args.options.has('allow-writes')) {
     throw new UsageError('--allow-writes is only for a dashboard on this machine (--host 127.0.0.1)');
   }
-  const { kr, catalog } = await openCatalog(args, 'dashboard');
-  try {
+  return withCatalog(args, 'dashboard', async ({ kr, catalog }) => {
     const dashboard = await startDashboard({ kr, catalog, allowWrites: args.options.has('allow-writes'), port, host });
     out.write(`dashboard of prefix ${kr.prefix} on ${dashboard.url} (${args.options.has('allow-writes') ? 'writes allowed' : 'read-only'}); Ctrl-C stops it\n`);
     await new Promise<void>((resolve) => {
@@ -30,7 +29,5 @@ export async function dashboardCommand(args: ParsedArgs, out: ProgressOutput): P
     });
     await dashboard.close();
     return 0;
-  } finally {
-    await kr.close();
-  }
+  });
 }

@@ -20,7 +20,8 @@ export async function demoCommand(args: ParsedArgs, out: ProgressOutput): Promis
   const kr = await connectKickass(url, prefix);
   try {
     const started = Date.now();
-    const summary = await seedDemo(demoComponents(kr), { customers: countParam(cliParameters(args), 'customers', 2000, 1_000_000), days: countParam(cliParameters(args), 'days', 42, 3650) });
+    const params = cliParameters(args);
+    const summary = await seedDemo(demoComponents(kr), { customers: countParam(params, 'customers', 2000, 1_000_000), days: countParam(params, 'days', 42, 3650) });
     const e = summary.events;
     out.write(`demo data under prefix ${prefix} (${String(Date.now() - started)} ms):\n`);
     out.write(`  ${formatCount(summary.customers)} customers over ${String(summary.days)} days (${summary.from.toISOString().slice(0, 10)} to ${summary.to.toISOString().slice(0, 10)})\n`);

@@ -18,13 +18,18 @@ export function cliParameters(args: ParsedArgs): Parameters {
   return { get: (name) => optionValue(args, name), invalid: (name, reason) => new UsageError(`--${name} ${reason}`) };
 }
 
-/** A date or time (ISO, or epoch ms) as epoch ms; `now`, `today` or nothing give `fallback`. */
-export function instantParam(params: Parameters, name: string, fallback: number): number {
+/** A date or time (ISO, or epoch ms) as epoch ms; undefined when not given or `now` / `today`. */
+export function optionalInstantParam(params: Parameters, name: string): number | undefined {
   const text = params.get(name);
-  if (text === undefined || text === '' || text === 'now' || text === 'today') return fallback;
+  if (text === undefined || text === '' || text === 'now' || text === 'today') return undefined;
   const at = /^\d+$/.test(text) ? Number(text) : Date.parse(text);
   if (!Number.isFinite(at)) throw params.invalid(name, `must be a date such as 2026-11-30 or 2026-11-30T12:00:00Z, got ${text}`);
   return at;
+}
+
+/** Like {@link optionalInstantParam}, with `fallback` in place of undefined. */
+export function instantParam(params: Parameters, name: string, fallback: number): number {
+  return optionalInstantParam(params, name) ?? fallback;
 }
 
 /** A whole number from 1 to `max`; nothing gives `fallback`. */

@@ -1,7 +1,8 @@
-import type { MaintenanceProgress } from '../store/maintenance-report.js';
+import type { MaintenanceProgress, ProgressListener } from '../store/maintenance-report.js';
 import { PROBLEM_KINDS } from '../store/maintenance-report.js';
 import type { ParsedArgs } from './args.js';
-import { openCatalog, pick } from './catalog.js';
+import { pick, withCatalog } from './catalog.js';
+import type { CatalogModel } from './catalog.js';
 import { StatusLine, formatCount, progressBar } from './progress.js';
 import type { ProgressOutput } from './progress.js';
 import { formatTable } from './table.js';
@@ -27,14 +28,22 @@ function countsTable(counts: Readonly<Record<string, number>>): string {
   return rows.length === 0 ? '' : formatTable(['problem', 'count'], rows);
 }
 
-/** `kickass verify <model>`. */
-export async function verifyCommand(args: ParsedArgs, out: ProgressOutput): Promise<number> {
-  const { kr, catalog } = await openCatalog(args, 'verify');
-  try {
+/** Runs `work` on the model the command names, its progress drawn on stderr (stdout keeps the result). */
+function withModel<R>(args: ParsedArgs, command: string, work: (model: CatalogModel, onProgress: ProgressListener) => Promise<R>, show: (model: CatalogModel, result: R) => number): Promise<number> {
+  return withCatalog(args, command, async ({ catalog }) => {
     const model = pick(catalog.models, (m) => m.name, args.positional[1], 'model');
     const line = new StatusLine(process.stderr);
-    const report = await model.verify({ onProgress: (p) => { line.update(progressText(p)); } });
+    const result = await work(model, (p) => {
+      line.update(progressText(p));
+    });
     line.done();
+    return show(model, result);
+  });
+}
+
+/** `kickass verify <model>`. */
+export function verifyCommand(args: ParsedArgs, out: ProgressOutput): Promise<number> {
+  return withModel(args, 'verify', (model, onProgress) => model.verify({ onProgress }), (model, report) => {
     const total = Object.values(report.counts).reduce((a, b) => a + b, 0);
     if (args.options.has('json')) out.write(`${JSON.stringify({ model: model.name, ...report, problemCount: total })}\n`);
     else {
@@ -43,19 +52,12 @@ export async function verifyCommand(args: ParsedArgs, out: ProgressOutput): Prom
       if (total > 0) out.write(`run kickass reindex ${model.name} to repair them\n`);
     }
     return total === 0 ? 0 : PROBLEMS_FOUND;
-  } finally {
-    await kr.close();
-  }
+  });
 }
 
 /** `kickass reindex <model>`. */
-export async function reindexCommand(args: ParsedArgs, out: ProgressOutput): Promise<number> {
-  const { kr, catalog } = await openCatalog(args, 'reindex');
-  try {
-    const model = pick(catalog.models, (m) => m.name, args.positional[1], 'model');
-    const line = new StatusLine(process.stderr);
-    const report = await model.reindex({ resume: !args.options.has('fresh'), onProgress: (p) => { line.update(progressText(p)); } });
-    line.done();
+export function reindexCommand(args: ParsedArgs, out: ProgressOutput): Promise<number> {
+  return withModel(args, 'reindex', (model, onProgress) => model.reindex({ resume: !args.options.has('fresh'), onProgress }), (model, report) => {
     const repaired = Object.entries(report.counts).filter(([kind]) => kind !== 'duplicate-unique').reduce((a, [, n]) => a + n, 0);
     if (args.options.has('json')) out.write(`${JSON.stringify({ model: model.name, ...report, repaired })}\n`);
     else {
@@ -64,7 +66,5 @@ export async function reindexCommand(args: ParsedArgs, out: ProgressOutput): Pro
       if (report.unresolved.length > 0) out.write(`${formatCount(report.unresolved.length)} unique values are held by two objects: decide which keeps each (kickass verify ${model.name} --json lists them)\n`);
     }
     return 0;
-  } finally {
-    await kr.close();
-  }
+  });
 }

@@ -1,5 +1,5 @@
 import type { ParsedArgs } from './args.js';
-import { openCatalog } from './catalog.js';
+import { withCatalog } from './catalog.js';
 import type { ProgressOutput } from './progress.js';
 import { formatCount } from './progress.js';
 import { collectStats } from './stats.js';
@@ -25,9 +25,8 @@ export function formatBytes(bytes: number): string {
 }
 
 /** `kickass stats`. */
-export async function statsCommand(args: ParsedArgs, out: ProgressOutput): Promise<number> {
-  const { kr, catalog } = await openCatalog(args, 'stats');
-  try {
+export function statsCommand(args: ParsedArgs, out: ProgressOutput): Promise<number> {
+  return withCatalog(args, 'stats', async ({ kr, catalog }) => {
     const stats = await collectStats(kr, catalog);
     if (args.options.has('json')) {
       out.write(`${JSON.stringify(stats)}\n`);
@@ -43,7 +42,5 @@ export async function statsCommand(args: ParsedArgs, out: ProgressOutput): Promi
       out.write(formatTable(['field', 'kind', 'indexes'], m.fields.map((f) => [f.name, f.kind, f.indexes.join(', ') || '-'])));
     }
     return 0;
-  } finally {
-    await kr.close();
-  }
+  });
 }

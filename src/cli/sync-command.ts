@@ -1,9 +1,10 @@
 import type { Kickass } from '../kickass.js';
+import type { Sync } from '../sync/sync.js';
 import { readSyncStatus } from '../sync/sync-status.js';
 import type { SavedSyncStatus } from '../sync/sync-status.js';
 import { UsageError } from './args.js';
 import type { ParsedArgs } from './args.js';
-import { openCatalog } from './catalog.js';
+import { withCatalog } from './catalog.js';
 import type { SyncOptions } from '../sync/sync-options.js';
 import { StatusLine, formatCount, progressBar } from './progress.js';
 
@@ -20,20 +21,21 @@ The config file (.mjs, or .ts with tsx installed) exports:
   export const redis = { url: 'redis://127.0.0.1:6379', prefix: 'kr' }   // optional
 Redis: --url, else REDIS_URL, else the config's redis.url, else redis://127.0.0.1:6379.`;
 
-/** Opens the config's sync on a kickass instance. */
-async function open(args: ParsedArgs): Promise<{ kr: Kickass; options: SyncOptions }> {
-  const { kr, catalog, source } = await openCatalog(args, 'sync');
-  if (catalog.sync === undefined) {
-    await kr.close();
-    throw new UsageError(`${source} defines no sync (return its options, or { sync: options })`);
-  }
-  return { kr, options: catalog.sync };
+/** Runs `work` on the config's sync options and a kickass instance, closed afterwards. */
+function withSync(args: ParsedArgs, work: (kr: Kickass, options: SyncOptions) => Promise<number>): Promise<number> {
+  return withCatalog(args, 'sync', ({ kr, catalog, source }) => {
+    if (catalog.sync === undefined) throw new UsageError(`${source} defines no sync (return its options, or { sync: options })`);
+    return work(kr, catalog.sync);
+  });
 }
 
 /** `kickass sync`: runs the sync until a signal stops it. */
-export async function runSync(args: ParsedArgs, out: NodeJS.WriteStream): Promise<number> {
-  const { kr, options } = await open(args);
-  const sync = kr.sync(options);
+export function runSync(args: ParsedArgs, out: NodeJS.WriteStream): Promise<number> {
+  return withSync(args, (kr, options) => streamUntilStopped(kr.sync(options), out));
+}
+
+/** Runs a sync, showing its progress, until SIGINT or SIGTERM stops it after the round in hand. */
+async function streamUntilStopped(sync: Sync, out: NodeJS.WriteStream): Promise<number> {
   const line = new StatusLine(out);
   let copyStarted = 0;
   let applied = 0;
@@ -85,7 +87,6 @@ export async function runSync(args: ParsedArgs, out: NodeJS.WriteStream): Promis
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    await kr.close();
   }
 }
 
@@ -105,13 +106,10 @@ function describe(status: SavedSyncStatus): string {
 }
 
 /** `kickass sync status`: prints the saved state against the source. */
-export async function syncStatus(args: ParsedArgs, out: NodeJS.WriteStream): Promise<number> {
-  const { kr, options } = await open(args);
-  try {
+export function syncStatus(args: ParsedArgs, out: NodeJS.WriteStream): Promise<number> {
+  return withSync(args, async (kr, options) => {
     const status = await readSyncStatus(kr.context, options.name, options.source);
     out.write(args.options.has('json') ? `${JSON.stringify(status)}\n` : describe(status));
     return 0;
-  } finally {
-    await kr.close();
-  }
+  });
 }

@@ -78,6 +78,6 @@ export async function waitForReplicasOf(client: RedisClient, key: string, wait: 
     throw waitFailed(error);
   }
   const [, reply] = replies ?? [];
-  if (reply === undefined || reply[0] !== null) throw new ConnectionError(`WAIT failed: ${reply?.[0]?.message ?? 'no reply'}`, { cause: reply?.[0] });
+  if (reply === undefined || reply[0] !== null) throw waitFailed(reply?.[0] ?? 'no reply');
   return settle(Number(reply[1]), wait);
 }

@@ -1,12 +1,11 @@
-import { funnel, retention } from '../counters/analysis.js';
 import { KickassError } from '../core/errors.js';
 import type { Kickass } from '../kickass.js';
 import type { Model } from '../store/model.js';
 import type { FieldMap } from '../store/types.js';
 import { readSyncStatus } from '../sync/sync-status.js';
-import { analysable } from '../cli/catalog.js';
 import type { AnyUniqueCounter, Catalog, CatalogModel } from '../cli/catalog.js';
-import { countParam, instantParam, periodsBegun, slotsBefore, unitParam } from '../cli/instants.js';
+import { countParam, instantParam, optionalInstantParam, slotsBefore, unitParam } from '../cli/instants.js';
+import { cohortReport, funnelReport, topReport } from '../cli/reports.js';
 import type { Parameters } from '../cli/instants.js';
 import { collectStats, describeFields } from '../cli/stats.js';
 
@@ -97,32 +96,20 @@ const READS: Readonly<Record<string, Handler>> = {
     const c = counter(source, params.get('counter'));
     const activityName = params.get('activity');
     const activity = activityName === undefined || activityName === '' ? c : counter(source, activityName);
-    const u = unitParam(params, 'unit', c.slots, 'the counter');
-    const to = instantParam(params, 'to', Date.now());
-    const from = slotsBefore(c.calendar, u, to, countParam(params, 'cohorts', 8, 366) - 1);
-    const periods = countParam(params, 'periods', 7, 366);
-    const rows = await retention({ cohort: analysable(c), activity: analysable(activity), unit: u, from, to, periods });
-    const columns = periods + 1;
-    const now = Math.max(Date.now(), to);
-    return { counter: c.name, activity: activity.name, unit: u, rows: rows.map((r) => ({ ...r, begun: periodsBegun(c.calendar, u, r.start, now, columns) })) };
+    const unit = unitParam(params, 'unit', c.slots, 'the counter');
+    return await cohortReport(c, activity, unit, instantParam(params, 'to', Date.now()), countParam(params, 'cohorts', 8, 366), countParam(params, 'periods', 7, 366));
   },
   funnel: async (source, params) => {
     const steps = (params.get('steps') ?? '').split(',').filter((s) => s !== '').map((name) => counter(source, name));
     const first = steps[0];
     if (first === undefined || steps.length < 2) throw new ApiError(400, 'steps must name at least two unique counters');
-    const u = unitParam(params, 'unit', first.slots, 'the counter');
-    const window = countParam(params, 'window', 7, 366);
-    const from = params.get('from') === undefined ? slotsBefore(first.calendar, u, Date.now(), window - 1) : instantParam(params, 'from', Date.now());
-    return { unit: u, from: new Date(first.calendar.slotStart(u, from)), window, steps: await funnel({ steps: steps.map(analysable), unit: u, from, window }) };
+    return await funnelReport(steps, unitParam(params, 'unit', first.slots, 'the counter'), countParam(params, 'window', 7, 366), optionalInstantParam(params, 'from'));
   },
   hierarchy: async (source, params) => {
     const c = named(source.catalog.hierarchicalCounters, (h) => h.name, params.get('counter'), 'hierarchical counter');
     const path = json(params, 'path') ?? [];
     if (!Array.isArray(path) || !path.every((s): s is string => typeof s === 'string')) throw new ApiError(400, 'path must be a JSON array of strings');
-    const resolution = unitParam(params, 'resolution', c.resolutions, c.name);
-    const at = instantParam(params, 'at', Date.now());
-    const [node, children] = await Promise.all([c.get(path, resolution, at), c.children(path, resolution, at, { top: countParam(params, 'limit', 12, 100) })]);
-    return { counter: c.name, path, resolution, slot: new Date(c.calendar.slotStart(resolution, at)), node, ...children };
+    return await topReport(c, path, unitParam(params, 'resolution', c.resolutions, c.name), instantParam(params, 'at', Date.now()), countParam(params, 'limit', 12, 100));
   },
   sync: async ({ kr, catalog }) => (catalog.sync === undefined ? null : readSyncStatus(kr.context, catalog.sync.name, catalog.sync.source)),
 };

@@ -104,7 +104,7 @@ async function renderCounters(overview) {
         if (r.rates[i] > 0.5) cell.style.color = '#fff';
         return cell;
       })));
-      heat.replaceChildren(el('h3', { text: 'retention: ' + c.counter + ' cohorts found in ' + c.activity }), el('table', { id: 'cohort-heatmap', class: 'heatmap' }, el('thead', {}, header), el('tbody', {}, ...rows)));
+      heat.replaceChildren(el('h3', { text: 'retention: ' + c.cohort + ' cohorts found in ' + c.activity }), el('table', { id: 'cohort-heatmap', class: 'heatmap' }, el('thead', {}, header), el('tbody', {}, ...rows)));
     } catch (e) { failed(heat, e); }
   };
   pickCounter.addEventListener('change', draw);
